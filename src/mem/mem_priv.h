@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internal view of the RAM model, for the layers that walk memory on hot
+ * paths (page tables, hardware models): physical-to-host translation is one
+ * subtraction and one bounds check.
+ */
+#ifndef IU_MEM_PRIV_H
+#define IU_MEM_PRIV_H
+
+#include "iommu/mem.h"
+#include "util/util.h"
+#include "util/lock.h"
+
+#define MEM_MAX_ORDER	18	/* 4 KiB << 18 = 1 GiB */
+
+struct iommu_mem {
+	uint8_t *host;		/* host mapping of [base, base + size) */
+	uint64_t base, size;
+	struct iu_mutex lock;	/* protects everything below */
+	uint64_t bump;		/* offset of the first never-allocated byte */
+	uint64_t pages_in_use;
+	/* Freed blocks, per order, as a stack of physical addresses. */
+	uint64_t *free_pa[MEM_MAX_ORDER + 1];
+	size_t free_n[MEM_MAX_ORDER + 1], free_cap[MEM_MAX_ORDER + 1];
+	/* One bit per 4 KiB page: set while the page starts an allocated block. */
+	uint64_t *alloc_bits;
+	uint8_t *alloc_order;	/* order of each block, indexed by its first page */
+};
+
+/* Host pointer for a physical address the caller knows lies in RAM. */
+static inline void *mem_va(const struct iommu_mem *m, uint64_t pa)
+{
+	return m->host + (pa - m->base);
+}
+
+/* Host pointer for [pa, pa+len), or NULL if any byte lies outside RAM. */
+static inline void *mem_va_checked(const struct iommu_mem *m, uint64_t pa, uint64_t len)
+{
+	uint64_t off = pa - m->base;
+
+	if (pa < m->base || off > m->size || len > m->size - off)
+		return NULL;
+	return m->host + off;
+}
+
+#endif
