@@ -45,7 +45,7 @@ static void prefix(struct iu_json *j, const char *key)
 	}
 }
 
-static void open(struct iu_json *j, const char *key, char c)
+static void json_open(struct iu_json *j, const char *key, char c)
 {
 	prefix(j, key);
 	fputc(c, j->f);
@@ -54,7 +54,7 @@ static void open(struct iu_json *j, const char *key, char c)
 	j->need_comma[j->depth] = false;
 }
 
-static void close(struct iu_json *j, char c)
+static void json_close(struct iu_json *j, char c)
 {
 	bool had = j->need_comma[j->depth];
 
@@ -68,10 +68,10 @@ static void close(struct iu_json *j, char c)
 	fputc(c, j->f);
 }
 
-void iu_json_obj_begin(struct iu_json *j, const char *key) { open(j, key, '{'); }
-void iu_json_obj_end(struct iu_json *j) { close(j, '}'); }
-void iu_json_arr_begin(struct iu_json *j, const char *key) { open(j, key, '['); }
-void iu_json_arr_end(struct iu_json *j) { close(j, ']'); }
+void iu_json_obj_begin(struct iu_json *j, const char *key) { json_open(j, key, '{'); }
+void iu_json_obj_end(struct iu_json *j) { json_close(j, '}'); }
+void iu_json_arr_begin(struct iu_json *j, const char *key) { json_open(j, key, '['); }
+void iu_json_arr_end(struct iu_json *j) { json_close(j, ']'); }
 
 void iu_json_str(struct iu_json *j, const char *key, const char *val)
 {
