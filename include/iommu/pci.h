@@ -56,7 +56,7 @@ struct iommu_pci_info {
 	uint32_t class_code;		/* 24 bits: base, sub, prog-if */
 	uint8_t revision;
 	uint8_t header_type;		/* low 7 bits: 0 normal, 1 bridge, 2 CardBus */
-	bool multifunction;		/* header type bit 7 (of function 0) */
+	bool multifunction;		/* header type bit 7, as this function reports it */
 	int8_t pcie_type;		/* enum iommu_pcie_type */
 	bool has_acs;			/* ACS extended capability present */
 	bool acs_unknown;		/* capabilities could not be read (no root) */

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libiommu - the selftest ("mock") IOMMU driver.
+ *
+ * A complete IOMMU driver for a simple modelled IOMMU: a context table indexed
+ * by ID (stream / requester ID), a tagged IOTLB, and a 4-level page table with
+ * 4K/2M/1G pages. Three variants with the group policies of real drivers, so a
+ * machine can mix "different" IOMMUs:
+ *   IOMMU_MOCK_PCI     compatible "libiommu,mock-pci-iommu": Linux's PCI rule
+ *                      (ACS, aliases, multifunction); like SMMUv3 / VT-d.
+ *   IOMMU_MOCK_STREAM  compatible "libiommu,mock-stream-iommu": per device, but
+ *                      devices sharing a stream ID share a group (Arm SMMU
+ *                      stream matching).
+ *   IOMMU_MOCK_SINGLE  compatible "libiommu,mock-single-iommu": one group per
+ *                      instance (like Rockchip or Allwinner IOMMUs).
+ * Every device gets a software MSI window at 0x08000000 (1 MiB) as a reserved
+ * region. Display-class PCI functions prefer an identity default domain (as
+ * intel-iommu does for integrated graphics).
+ *
+ * Thread safety: as any driver (include/iommu/driver.h).
+ */
+#ifndef IOMMU_MOCK_H
+#define IOMMU_MOCK_H
+
+#include "iommu/driver.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum iommu_mock_variant {
+	IOMMU_MOCK_PCI,
+	IOMMU_MOCK_STREAM,
+	IOMMU_MOCK_SINGLE,
+	IOMMU_MOCK_NR_VARIANTS,
+};
+
+#define IOMMU_MOCK_MSI_BASE	0x08000000ull
+#define IOMMU_MOCK_MSI_SIZE	0x00100000ull
+#define IOMMU_MOCK_IAS		48	/* input address bits */
+
+/**
+ * iommu_mock_driver() - the driver of a variant, to pass to
+ * iommu_driver_register() (and unregister: "module unload").
+ * Return: the driver, or NULL for an unknown variant.
+ */
+IOMMU_EXPORT struct iommu_driver *iommu_mock_driver(enum iommu_mock_variant variant);
+
+/** iommu_mock_compatible() - the compatible string of a variant, or NULL. */
+IOMMU_EXPORT const char *iommu_mock_compatible(enum iommu_mock_variant variant);
+
+/* Operations whose failure tests can inject. */
+enum iommu_mock_op {
+	IOMMU_MOCK_OP_PROBE,		/* the driver's probe of the IOMMU device */
+	IOMMU_MOCK_OP_PROBE_DEVICE,	/* iommu_ops.probe_device */
+	IOMMU_MOCK_OP_DOMAIN_ALLOC,
+	IOMMU_MOCK_OP_ATTACH,
+	IOMMU_MOCK_OP_MAP,
+	IOMMU_MOCK_OP_NR,
+};
+
+/**
+ * iommu_mock_fail() - make the @nth call (1-based, counted from now) of @op,
+ * in any instance, fail with @err (a negative errno). @nth 0 disarms.
+ * Return: 0, -EINVAL (unknown op, err >= 0).
+ */
+IOMMU_EXPORT int iommu_mock_fail(enum iommu_mock_op op, unsigned int nth, int err);
+
+/** iommu_mock_calls() - how many times @op ran since the process started. */
+IOMMU_EXPORT unsigned long iommu_mock_calls(enum iommu_mock_op op);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
