@@ -154,8 +154,8 @@ struct iommu_pgtable_hw {
 /**
  * struct iommu_pgtable_info - what a page table is, and what it holds.
  * @pgsize_bitmap: page sizes map/unmap accept.
- * @ias, @oas: address sizes in force (AMD dynamic top: @ias grows).
- * @levels: current number of levels.
+ * @ias, @oas: address sizes: IOVAs in [0, 2^ias) can be mapped.
+ * @levels: current number of levels (AMD dynamic top: grows with use).
  * @granule: the translation granule.
  * @table_pages: 4 KiB pages of RAM held by linked tables (root included).
  * @cached_pages: 4 KiB pages of RAM held by emptied tables kept for reuse.

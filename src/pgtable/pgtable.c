@@ -319,8 +319,14 @@ static int pgt_grow(struct iommu_pgtable *pt, uint64_t last)
 
 		if (pgt_table_alloc(pt, &npa))
 			return -ENOMEM;
-		pgt_va(pt, npa)[0] = pt->tbits[nt] | pt->root_pa;
-		*pgt_cnt(pt, npa) = 1;
+		if (*pgt_cnt(pt, pt->root_pa)) {
+			pgt_va(pt, npa)[0] = pt->tbits[nt] | pt->root_pa;
+			*pgt_cnt(pt, npa) = 1;
+		} else {
+			/* An empty old root is not worth a level: free it (it
+			 * is all-zero, a root and a table are both 4K here). */
+			pgt_table_free(pt, pt->root_pa);
+		}
 		pt->idx_mask[pt->top] = (1ull << (pt->shift[nt] - pt->shift[pt->top])) - 1;
 		pt->top = nt;
 		pt->root_pa = npa;
@@ -696,7 +702,7 @@ IOMMU_EXPORT int iommu_pgtable_info(const struct iommu_pgtable *pt, struct iommu
 		return -EINVAL;
 	*info = (struct iommu_pgtable_info){
 		.pgsize_bitmap = pt->pgsize_bitmap,
-		.ias = pt->iova_last == ~0ull ? 64 : (unsigned int)(64 - __builtin_clzll(pt->iova_last)),
+		.ias = pt->cfg.ias,
 		.oas = pt->cfg.oas,
 		.levels = pt->top + 1,
 		.granule = pt->cfg.granule,
