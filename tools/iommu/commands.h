@@ -11,5 +11,11 @@ struct tool_command {
 
 int cmd_sim(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_topo(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+
+/* cmd_topo.c: load files into a finished topology (also used by check). */
+struct iommu_topo;
+int topo_load(struct iommu_topo **out, const char *cmd, char **files, int nfiles);
 
 #endif

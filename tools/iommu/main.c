@@ -7,6 +7,8 @@
 static const struct tool_command commands[] = {
 	{ "sim", "boot a modelled machine and run DMA through its IOMMUs", cmd_sim },
 	{ "bench", "micro-benchmarks (iommu bench pgtable)", cmd_bench },
+	{ "topo", "IOMMUs and masters described by DTB, ACPI tables, lspci dumps", cmd_topo },
+	{ "check", "semantic diagnostics on firmware IOMMU descriptions", cmd_check },
 };
 
 static void usage(FILE *f)
