@@ -136,7 +136,8 @@ static int collect_resv(struct iommu_group *g, struct iommu_domain *d,
 	arr = iu_calloc(cap, sizeof(*arr));
 	if (!arr)
 		return -ENOMEM;
-	memcpy(arr, c->resv, c->nresv * sizeof(*arr));
+	if (c->nresv)
+		memcpy(arr, c->resv, c->nresv * sizeof(*arr));
 	n = c->nresv;
 	iu_list_for_each(di, &g->devices, group_node) {
 		int k = dev_resv(di->dev, buf, ARRAY_SIZE(buf));
