@@ -245,7 +245,13 @@ IOMMU_EXPORT bool iommu_dev_is_deferred(const struct iommu_dev *dev);
 IOMMU_EXPORT void *iommu_dev_drvdata(const struct iommu_dev *dev);
 IOMMU_EXPORT void iommu_dev_set_drvdata(struct iommu_dev *dev, void *data);
 
-/** The device lock: serialises probe, remove and IOMMU-layer state of a device. */
+/**
+ * iommu_dev_lock() - the device lock: serialises probe, remove and IOMMU-layer
+ * state of a device. A thread may hold several (a child added from its
+ * parent's probe() is probed under both): the lock checker sees each one
+ * taken while the thread holds others through these calls as nested one
+ * level deeper. NULL is a no-op.
+ */
 IOMMU_EXPORT void iommu_dev_lock(struct iommu_dev *dev);
 IOMMU_EXPORT void iommu_dev_unlock(struct iommu_dev *dev);
 
