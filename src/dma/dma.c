@@ -26,7 +26,7 @@ struct dma_domain {
 	struct iu_mutex lock;
 	struct range *free;		/* sorted, disjoint, not adjacent */
 	size_t nfree, capfree;
-	struct range *live;		/* live mappings, sorted by start */
+	struct range *live;		/* live mappings as the caller gave them, by start */
 	size_t nlive, caplive;
 	struct range fq[IOMMU_DMA_FQ_DEPTH];	/* unmapped, awaiting a flush */
 	unsigned int nfq;
@@ -271,10 +271,10 @@ IOMMU_EXPORT int iommu_dma_map(struct iommu_dev *dev, uint64_t paddr, uint64_t s
 		(void)iova_free(dd, base, len);
 		goto out_unlock;
 	}
-	for (at = 0; at < dd->nlive && dd->live[at].start < base; at++)
+	for (at = 0; at < dd->nlive && dd->live[at].start < base + off; at++)
 		;
 	ret = range_insert(&dd->live, &dd->nlive, &dd->caplive, at,
-			   (struct range){ base, base + len - 1 });
+			   (struct range){ base + off, base + off + size - 1 });
 	if (ret) {
 		iommu_unmap(d, base, len);
 		(void)iova_free(dd, base, len);
@@ -322,12 +322,13 @@ IOMMU_EXPORT int iommu_dma_unmap(struct iommu_dev *dev, uint64_t iova, uint64_t 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
-		if (dd->live[mid].start < base)
+		if (dd->live[mid].start < iova)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo == dd->nlive || dd->live[lo].start != base || dd->live[lo].last != base + len - 1) {
+	/* Exactly what iommu_dma_map() returned and was given, nothing else. */
+	if (lo == dd->nlive || dd->live[lo].start != iova || dd->live[lo].last != iova + size - 1) {
 		ret = -EINVAL;
 		goto out_unlock;
 	}

@@ -2,7 +2,7 @@
 /*
  * RAM model: an anonymous MAP_NORESERVE mapping (pages committed when first
  * touched) and an O(1) block allocator: a bump pointer for fresh memory and one
- * stack of freed blocks per order. Blocks are not coalesced; the model's
+ * stack of freed blocks per order, linked through the free blocks. Blocks are not coalesced; the model's
  * address space is large and callers free what they allocate in the same sizes.
  */
 #include <string.h>
@@ -35,6 +35,8 @@ IOMMU_EXPORT int iommu_mem_new(uint64_t base, uint64_t size, struct iommu_mem **
 		goto err_free;
 	m->base = base;
 	m->size = size;
+	for (int i = 0; i <= MEM_MAX_ORDER; i++)
+		m->free_head[i] = MEM_NO_BLOCK;
 	iu_mutex_init(&m->lock, &mem_lock_class);
 	*out = m;
 	return 0;
@@ -51,8 +53,6 @@ IOMMU_EXPORT void iommu_mem_free(struct iommu_mem *m)
 	if (!m)
 		return;
 	munmap(m->host, m->size);
-	for (int i = 0; i <= MEM_MAX_ORDER; i++)
-		iu_free(m->free_pa[i]);
 	iu_free(m->alloc_order);
 	iu_free(m->alloc_bits);
 	iu_mutex_destroy(&m->lock);
@@ -84,8 +84,11 @@ IOMMU_EXPORT int iommu_mem_alloc(struct iommu_mem *m, uint64_t size, uint64_t *p
 		return -EINVAL;
 
 	iu_mutex_lock(&m->lock);
-	if (m->free_n[order]) {
-		off = m->free_pa[order][--m->free_n[order]] - m->base;
+	if (m->free_head[order] != MEM_NO_BLOCK) {
+		uint64_t head = m->free_head[order];
+
+		memcpy(&m->free_head[order], mem_va(m, head), sizeof(uint64_t));
+		off = head - m->base;
 		recycled = true;
 	} else {
 		/* Natural alignment of the physical address, not just the offset. */
@@ -127,19 +130,9 @@ IOMMU_EXPORT int iommu_mem_release(struct iommu_mem *m, uint64_t pa, uint64_t si
 		ret = -EINVAL;
 		goto out;
 	}
-	if (m->free_n[order] == m->free_cap[order]) {
-		size_t cap = m->free_cap[order] ? m->free_cap[order] * 2 : 64;
-		uint64_t *n = iu_realloc(m->free_pa[order], cap * sizeof(*n));
-
-		if (!n) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		m->free_pa[order] = n;
-		m->free_cap[order] = cap;
-	}
 	bit_clear(m->alloc_bits, page);
-	m->free_pa[order][m->free_n[order]++] = pa;
+	memcpy(mem_va(m, pa), &m->free_head[order], sizeof(uint64_t));
+	m->free_head[order] = pa;
 	m->pages_in_use -= size / IOMMU_MEM_PAGE_SIZE;
 out:
 	iu_mutex_unlock(&m->lock);

@@ -12,6 +12,7 @@
 #include "util/lock.h"
 
 #define MEM_MAX_ORDER	18	/* 4 KiB << 18 = 1 GiB */
+#define MEM_NO_BLOCK	UINT64_MAX	/* end of a free list (PA 0 is a valid block) */
 
 struct iommu_mem {
 	uint8_t *host;		/* host mapping of [base, base + size) */
@@ -19,9 +20,13 @@ struct iommu_mem {
 	struct iu_mutex lock;	/* protects everything below */
 	uint64_t bump;		/* offset of the first never-allocated byte */
 	uint64_t pages_in_use;
-	/* Freed blocks, per order, as a stack of physical addresses. */
-	uint64_t *free_pa[MEM_MAX_ORDER + 1];
-	size_t free_n[MEM_MAX_ORDER + 1], free_cap[MEM_MAX_ORDER + 1];
+	/*
+	 * Freed blocks, per order: a stack linked through the blocks themselves
+	 * (the first 8 bytes of a free block hold the next one's address, or
+	 * MEM_NO_BLOCK),
+	 * so that freeing never needs memory and cannot fail.
+	 */
+	uint64_t free_head[MEM_MAX_ORDER + 1];
 	/* One bit per 4 KiB page: set while the page starts an allocated block. */
 	uint64_t *alloc_bits;
 	uint8_t *alloc_order;	/* order of each block, indexed by its first page */
