@@ -532,8 +532,6 @@ IOMMU_EXPORT int iommu_device_register(struct iommu_dev *dev, const struct iommu
 IOMMU_EXPORT void iommu_device_unregister(struct iommu_device *iommu)
 {
 	struct iommu_core *core;
-	struct iommu_dev **devs;
-	size_t n;
 
 	if (!iommu)
 		return;
@@ -542,26 +540,40 @@ IOMMU_EXPORT void iommu_device_unregister(struct iommu_device *iommu)
 	iommu->dead = true;		/* no new master resolves to it */
 	iu_mutex_unlock(&core->lock);
 
-	if (base_snapshot(iommu->ctx, &devs, &n) == 0) {
-		for (size_t i = 0; i < n; i++) {
-			struct iommu_dev *m = devs[i];
+	/*
+	 * Release every master, one at a time, found through the groups: this
+	 * needs no allocation, so it cannot fail half-way.
+	 */
+	for (;;) {
+		struct iommu_dev *m = NULL;
+		struct iommu_group *g;
 
-			if (!m->iommu || m->iommu->iommu != iommu)
+		iu_mutex_lock(&core->lock);
+		iu_list_for_each(g, &core->groups, node) {
+			struct dev_iommu *di;
+
+			if (g->iommu != iommu || !g->ndevs)
 				continue;
-			/*
-			 * From the IOMMU driver's remove() the device links have
-			 * unbound every master already; called on its own, do it.
-			 */
-			if (base_dev_is_bound(m))
-				iommu_dev_unbind(m);
-			iu_mutex_lock_nested(&m->lock, 1);
-			iu_mutex_lock(&core->probe_lock);
-			if (m->iommu && m->iommu->iommu == iommu)
-				__core_release_dev(m);
-			iu_mutex_unlock(&core->probe_lock);
-			iu_mutex_unlock(&m->lock);
+			di = iu_list_first(&g->devices, struct dev_iommu, group_node);
+			m = iommu_dev_get(di->dev);
+			break;
 		}
-		base_put_array(devs, n);
+		iu_mutex_unlock(&core->lock);
+		if (!m)
+			break;
+		/*
+		 * From the IOMMU driver's remove() the device links have unbound
+		 * every master already; called on its own, do it here.
+		 */
+		if (base_dev_is_bound(m))
+			iommu_dev_unbind(m);
+		iu_mutex_lock_nested(&m->lock, 1);
+		iu_mutex_lock(&core->probe_lock);
+		if (m->iommu && m->iommu->iommu == iommu)
+			__core_release_dev(m);
+		iu_mutex_unlock(&core->probe_lock);
+		iu_mutex_unlock(&m->lock);
+		iommu_dev_put(m);
 	}
 
 	iu_mutex_lock(&core->lock);

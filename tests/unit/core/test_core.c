@@ -264,9 +264,10 @@ static void test_bad_arguments(void **state)
 	assert_int_equal(iommu_group_release_dma_owner(g, &id), -EINVAL);
 	assert_int_equal(iommu_group_set_default_domain_type(NULL, IOMMU_DOMAIN_DMA), -EINVAL);
 	assert_int_equal(iommu_map(NULL, 0, 0, 4096, IOMMU_READ), -EINVAL);
-	assert_int_equal(iommu_map(iommu_group_default_domain(iommu_group_get(f->gpu)), 0, 0, 4096, IOMMU_READ), -EINVAL);
-	iommu_group_put(iommu_group_get(f->gpu));
-	iommu_group_put(iommu_group_get(f->gpu));
+	struct iommu_group *gg = iommu_group_get(f->gpu);
+	/* An identity domain has no page table to map into. */
+	assert_int_equal(iommu_map(iommu_group_default_domain(gg), 0, 0, 4096, IOMMU_READ), -EINVAL);
+	iommu_group_put(gg);
 	assert_int_equal(iommu_unmap(NULL, 0, 4096), 0);
 	assert_int_equal(iommu_iova_to_phys(NULL, 0, &pa), -EINVAL);
 	assert_int_equal(iommu_dev_ids(NULL, NULL, 0), -EINVAL);
