@@ -134,7 +134,8 @@ static int dt_bad_offset(const void *fdt, size_t len)
 {
 	int off = 0, next = 0;
 
-	if (len < sizeof(struct fdt_header) || fdt_check_header(fdt))
+	/* Only walk a blob whose header fits the buffer: libfdt trusts it. */
+	if (len < sizeof(struct fdt_header) || fdt_check_header(fdt) || fdt_totalsize(fdt) > len)
 		return 0;
 	for (int guard = 0; guard < (1 << 22); guard++) {
 		uint32_t tag = fdt_next_tag(fdt, off, &next);

@@ -146,9 +146,13 @@ static void __attribute__((noreturn)) hex_error(char *msg, ...)
 {
 	va_list ap;
 
+	/* libpci's messages are its own format strings. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
 	va_start(ap, msg);
 	vsnprintf(hex_errmsg, sizeof(hex_errmsg), msg, ap);
 	va_end(ap);
+#pragma GCC diagnostic pop
 	longjmp(*hex_jmp, 1);
 }
 

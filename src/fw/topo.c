@@ -65,6 +65,8 @@ const char *fw_strndup(struct iommu_topo *t, const char *s, size_t n)
 }
 
 static const char *fw_vprintf(struct iommu_topo *t, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+static const char *fw_vprintf(struct iommu_topo *t, const char *fmt, va_list ap)
 {
 	va_list aq;
 	int n;
