@@ -376,8 +376,10 @@ struct iommu_notifier {
 
 /**
  * iommu_bus_notifier_register() - be told of devices on @bus (NULL: all buses).
- * Notifiers run in registration order. @nb is borrowed until unregistered.
- * Return: 0, -EINVAL (NULL @ctx/@nb/call), -EEXIST (already registered).
+ * Notifiers run in registration order. @nb is borrowed until unregistered;
+ * its private fields must be zero before its first registration.
+ * Return: 0, -EINVAL (NULL @ctx/@nb/call), -EEXIST (already registered, in
+ * this context or another).
  */
 IOMMU_EXPORT int iommu_bus_notifier_register(struct iommu_ctx *ctx,
 					     const struct iommu_bus_type *bus,

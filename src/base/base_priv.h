@@ -39,6 +39,7 @@ void base_buses_free(struct iommu_ctx *ctx);
 
 /* notifier.c */
 void base_notify(struct iommu_ctx *ctx, enum iommu_bus_action action, struct iommu_dev *dev);
+void base_notifiers_forget(struct iommu_ctx *ctx);
 
 /* fwnode.c */
 void base_fwnodes_free(struct iommu_ctx *ctx);

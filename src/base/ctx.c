@@ -142,6 +142,7 @@ IOMMU_EXPORT void iommu_ctx_free(struct iommu_ctx *ctx)
 	base_pool_stop(ctx);
 	base_drivers_free(ctx);
 	core_ctx_fini(ctx);
+	base_notifiers_forget(ctx);
 	base_dead_links_free(ctx);
 	base_fwnodes_free(ctx);
 	base_buses_free(ctx);

@@ -94,7 +94,7 @@ IOMMU_EXPORT void iommu_link_del(struct iommu_link *link)
 		return;
 	ctx = link->ctx;
 	iu_mutex_lock(&ctx->lock);
-	if (!link->count || --link->count) {
+	if (--link->count) {
 		iu_mutex_unlock(&ctx->lock);
 		return;
 	}

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Bus notifiers. Registered notifiers are chained through their priv_link
- * words ([0] next, [1] prev) so that registering never allocates. Callbacks
+ * words ([0] next, [1] prev) so that registering never allocates; the first
+ * one's prev is its context, so a registered notifier always has a non-NULL
+ * priv_link[1] and cannot be registered a second time anywhere. Callbacks
  * run in registration order with no device lock held; unregistering waits
  * until no callback is running, so a notifier is never called after its
  * unregistration returned (the caller may free it then).
@@ -15,9 +17,9 @@ static struct iommu_notifier *nb_next(const struct iommu_notifier *nb)
 	return nb->priv_link[0];
 }
 
-static struct iommu_notifier *nb_prev(const struct iommu_notifier *nb)
+static struct iommu_notifier *nb_prev(const struct iommu_ctx *ctx, const struct iommu_notifier *nb)
 {
-	return nb->priv_link[1];
+	return nb->priv_link[1] == (const void *)ctx ? NULL : nb->priv_link[1];
 }
 
 static bool nb_registered_locked(const struct iommu_ctx *ctx, const struct iommu_notifier *nb)
@@ -37,13 +39,13 @@ IOMMU_EXPORT int iommu_bus_notifier_register(struct iommu_ctx *ctx,
 	if (!ctx || !nb || !nb->call)
 		return -EINVAL;
 	iu_mutex_lock(&ctx->lock);
-	if (nb_registered_locked(ctx, nb)) {
+	if (nb->priv_link[1]) {		/* here, or in another context */
 		ret = -EEXIST;
 		goto out_unlock;
 	}
 	nb->priv_bus = bus;
 	nb->priv_link[0] = NULL;
-	nb->priv_link[1] = ctx->notifiers_tail;
+	nb->priv_link[1] = ctx->notifiers_tail ? (void *)ctx->notifiers_tail : (void *)ctx;
 	if (ctx->notifiers_tail)
 		ctx->notifiers_tail->priv_link[0] = nb;
 	else
@@ -72,13 +74,13 @@ IOMMU_EXPORT int iommu_bus_notifier_unregister(struct iommu_ctx *ctx, struct iom
 		goto out_unlock;
 	}
 	next = nb_next(nb);
-	prev = nb_prev(nb);
+	prev = nb_prev(ctx, nb);
 	if (prev)
 		prev->priv_link[0] = next;
 	else
 		ctx->notifiers = next;
 	if (next)
-		next->priv_link[1] = prev;
+		next->priv_link[1] = nb->priv_link[1];	/* prev, or ctx for a new head */
 	else
 		ctx->notifiers_tail = prev;
 	nb->priv_link[0] = nb->priv_link[1] = NULL;
@@ -86,6 +88,19 @@ IOMMU_EXPORT int iommu_bus_notifier_unregister(struct iommu_ctx *ctx, struct iom
 out_unlock:
 	iu_mutex_unlock(&ctx->lock);
 	return ret;
+}
+
+/* At iommu_ctx_free(): notifiers left registered may be registered again elsewhere. */
+void base_notifiers_forget(struct iommu_ctx *ctx)
+{
+	struct iommu_notifier *nb = ctx->notifiers, *next;
+
+	for (; nb; nb = next) {
+		next = nb_next(nb);
+		nb->priv_link[0] = nb->priv_link[1] = NULL;
+		nb->priv_bus = NULL;
+	}
+	ctx->notifiers = ctx->notifiers_tail = NULL;
 }
 
 /*

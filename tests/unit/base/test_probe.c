@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* Device model unit tests: drivers, probing, deferral, unbinding, events. */
 #include <stdio.h>
+#include "iommu/iommu.h"
+#include "iommu/mock.h"
 #include "helpers.h"
 
 static const char *const compat_ab[] = { "a", "b", NULL };
@@ -446,6 +448,57 @@ static void test_children_added_in_probe(void **state)
 	iommu_ctx_free(ctx);
 }
 
+/*
+ * The IOMMU core defers a master until its IOMMU registers (from the IOMMU
+ * driver's probe, i.e. under another device's lock): the retry runs when that
+ * outermost call returns, and unloading the IOMMU driver unbinds the master
+ * first through the core's device link.
+ */
+static void test_core_defers_until_iommu(void **state)
+{
+	struct iommu_ctx *ctx = tctx_new(0);
+	struct tdrv *m = tdrv_init(0, "master", &iommu_platform_bus, NULL);
+	struct iommu_driver *mock = iommu_mock_driver(IOMMU_MOCK_STREAM);
+	struct iommu_fwnode *fmmu, *fdev;
+	struct iommu_dev_info info = { .bus = &iommu_platform_bus };
+	struct iommu_dev *mmu, *dev;
+	uint32_t id = 7;
+
+	(void)state;
+	assert_int_equal(iommu_fwnode_new(ctx, "/smmu", &fmmu), 0);
+	assert_int_equal(iommu_fwnode_new(ctx, "/dma", &fdev), 0);
+	assert_int_equal(iommu_fw_bind(ctx, fdev, fmmu, &id, 1), 0);
+	info.name = "smmu";
+	info.fwnode = fmmu;
+	info.compatible = iommu_mock_compatible(IOMMU_MOCK_STREAM);
+	assert_int_equal(iommu_dev_new(ctx, &info, &mmu), 0);
+	assert_int_equal(iommu_dev_add(mmu), 0);
+	info.name = "dma0";
+	info.fwnode = fdev;
+	info.compatible = "master";
+	assert_int_equal(iommu_dev_new(ctx, &info, &dev), 0);
+	assert_int_equal(iommu_dev_add(dev), 0);
+	assert_int_equal(iommu_driver_register(ctx, &m->drv), 0);
+	assert_true(iommu_dev_is_deferred(dev));
+	assert_int_equal(m->nprobe, 0);			/* the core said no before probe() */
+
+	for (int round = 0; round < 3; round++) {
+		assert_int_equal(iommu_driver_register(ctx, mock), 0);
+		assert_true(base_dev_is_bound(mmu));
+		assert_true(base_dev_is_bound(dev));
+		assert_int_equal(iommu_dev_supplier_count(dev), 1);	/* the core's link */
+		assert_int_equal(m->nprobe, (unsigned int)round + 1);
+		tlog_reset();
+		assert_int_equal(iommu_driver_unregister(ctx, mock), 0);
+		assert_string_equal(tlog_get(), "r:master:dma0");
+		assert_false(base_dev_is_bound(dev));
+		assert_true(iommu_dev_is_deferred(dev));
+	}
+	iommu_dev_put(dev);
+	iommu_dev_put(mmu);
+	iommu_ctx_free(ctx);
+}
+
 /* ------------------------------------------------------------------ */
 /* Notifiers                                                          */
 
@@ -482,6 +535,7 @@ static void test_notifiers(void **state)
 	struct tnb bad = { .name = "bad" };
 	struct tdrv *t = tdrv_init(0, "drv", &iommu_platform_bus, NULL);
 	struct iommu_dev *d, *p;
+	struct iommu_ctx *other;
 
 	(void)state;
 	assert_int_equal(iommu_bus_notifier_register(NULL, NULL, &n1.nb), -EINVAL);
@@ -493,6 +547,11 @@ static void test_notifiers(void **state)
 
 	assert_int_equal(iommu_bus_notifier_register(ctx, NULL, &n1.nb), 0);
 	assert_int_equal(iommu_bus_notifier_register(ctx, NULL, &n1.nb), -EEXIST);
+	assert_int_equal(iommu_bus_notifier_register(ctx, &iommu_pci_bus, &n1.nb), -EEXIST);
+	/* One notifier cannot be on two machines' chains. */
+	other = tctx_new(0);
+	assert_int_equal(iommu_bus_notifier_register(other, NULL, &n1.nb), -EEXIST);
+	assert_int_equal(iommu_bus_notifier_unregister(other, &n1.nb), -ENOENT);
 	assert_int_equal(iommu_bus_notifier_register(ctx, &iommu_pci_bus, &n2.nb), 0);
 	assert_int_equal(iommu_bus_notifier_register(ctx, NULL, &n3.nb), 0);
 	assert_int_equal(iommu_driver_register(ctx, &t->drv), 0);
@@ -520,7 +579,10 @@ static void test_notifiers(void **state)
 	tlog_reset();
 	assert_int_equal(iommu_dev_del(p), 0);
 	assert_string_equal(tlog_get(), "pci:DEL:0000:00:00.0 all2:DEL:0000:00:00.0");
-	/* Re-registering goes to the end. */
+	/* Re-registering goes to the end; now it may go to another machine too. */
+	assert_int_equal(iommu_bus_notifier_register(other, NULL, &n1.nb), 0);
+	assert_int_equal(iommu_bus_notifier_unregister(other, &n1.nb), 0);
+	iommu_ctx_free(other);
 	assert_int_equal(iommu_bus_notifier_register(ctx, NULL, &n1.nb), 0);
 	iommu_dev_put(d);
 	d = tdev_add(ctx, "d2", NULL, NULL);
@@ -534,12 +596,20 @@ static void test_notifiers(void **state)
 	assert_int_equal(n3.unregister_ret, -EBUSY);
 	n3.ctx = NULL;
 
-	assert_int_equal(iommu_bus_notifier_unregister(ctx, &n2.nb), 0);
+	/* Middle, then tail; n2 stays registered through iommu_ctx_free(). */
 	assert_int_equal(iommu_bus_notifier_unregister(ctx, &n3.nb), 0);
 	assert_int_equal(iommu_bus_notifier_unregister(ctx, &n1.nb), 0);
 	iommu_dev_put(d);
 	iommu_dev_put(p);
 	iommu_ctx_free(ctx);
+	/* The context's end released it: another machine may take it. */
+	other = tctx_new(0);
+	assert_int_equal(iommu_bus_notifier_register(other, NULL, &n2.nb), 0);
+	tlog_reset();
+	d = tdev_add(other, "d", NULL, NULL);
+	assert_string_equal(tlog_get(), "pci:ADD:d");
+	iommu_dev_put(d);
+	iommu_ctx_free(other);
 }
 
 static void test_events_stop(void **state)
@@ -571,6 +641,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_driver_reload, tbase_setup, tbase_teardown),
 		cmocka_unit_test_setup_teardown(test_failing_parent_strands_nobody, tbase_setup, tbase_teardown),
 		cmocka_unit_test_setup_teardown(test_children_added_in_probe, tbase_setup, tbase_teardown),
+		cmocka_unit_test_setup_teardown(test_core_defers_until_iommu, tbase_setup, tbase_teardown),
 		cmocka_unit_test_setup_teardown(test_notifiers, tbase_setup, tbase_teardown),
 		cmocka_unit_test_setup_teardown(test_events_stop, tbase_setup, tbase_teardown),
 	};
