@@ -106,8 +106,9 @@ struct iommu_pgtable_cfg {
  *	unmapped, a failed map rolled back), before a freed page is reused.
  * @add_page: add one unmapped (or dirty-cleared) leaf [iova, iova + granule)
  *	to the caller's gather, the opaque pointer passed to
- *	iommu_pgtable_unmap_pages() / read_and_clear_dirty(), possibly NULL;
- *	the caller flushes the gather when the call returns.
+ *	iommu_pgtable_unmap_pages() / read_and_clear_dirty(). Called only when
+ *	that pointer is not NULL; the caller flushes the gather when the call
+ *	returns (with a NULL gather it invalidates the range it unmapped).
  * @change_top: AMD v1 with IOMMU_PGTABLE_F_DYNAMIC_TOP: the table grew a new
  *	top level; program the device table with @root and @levels before the
  *	map that grew it returns (the old root stays linked below the new one).
@@ -220,7 +221,8 @@ IOMMU_EXPORT int iommu_pgtable_map_pages(struct iommu_pgtable *pt, uint64_t iova
  * @iova: aligned to @pgsize.
  * @pgsize: a supported page size.
  * @pgcount: at least 1.
- * @gather: opaque; handed to tlb->add_page for every leaf removed.
+ * @gather: opaque; if not NULL, handed to tlb->add_page for every leaf
+ *	removed. With NULL the caller invalidates [iova, iova + returned size).
  *
  * Blocks are never split (see the policy at the top of this file).
  *

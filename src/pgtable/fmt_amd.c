@@ -46,6 +46,8 @@ static int amd_v1_init(struct iommu_pgtable *pt)
 		pt->tval[l] = AMD_PR | AMD_NL(l);
 		pt->tbits[l] = AMD_PR | AMD_IR | AMD_IW | AMD_NL(l);
 	}
+	for (unsigned int l = 0; l < levels; l++)
+		pt->lmask[l] = AMD_NL(7);	/* plain leaf: next level 0 */
 	pt->oa_mask = GENMASK(51, 12);
 	pt->big_leaves = true;
 	pt->amd_big_nl = AMD_NL(7);

@@ -93,6 +93,10 @@ static int arm_init(struct iommu_pgtable *pt, bool s2)
 		pt->lbits[l] = ARM_BLOCK;
 	}
 	pt->lbits[0] = ARM_PAGE;
+	for (unsigned int l = 0; l < levels; l++) {
+		pt->lmask[l] = 3;
+		pt->lval[l] = pt->lbits[l];
+	}
 	pt->oa_mask = GENMASK(47, 12);
 
 	/* Blocks: 4K granule at levels 1 and 2 (2M, 1G); 16K and 64K at level 2

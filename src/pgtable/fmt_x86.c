@@ -52,6 +52,8 @@ static int x86_like_init(struct iommu_pgtable *pt, unsigned int min_levels, unsi
 		pt->tmask[l] = ps;
 		pt->tval[l] = 0;
 		pt->lbits[l] = ps;
+		pt->lmask[l] = ps;
+		pt->lval[l] = ps;
 	}
 	pt->oa_mask = GENMASK(51, 12);
 	pt->pgsize_bitmap = (1ull << 12) | (1ull << 21) | (1ull << 30);
@@ -116,6 +118,7 @@ static int vtd_ss_init(struct iommu_pgtable *pt)
 		return ret;
 	for (unsigned int l = 1; l <= pt->top; l++)
 		pt->tbits[l] = SS_R | SS_W | SS_X;
+	pt->vsh = 1;	/* present: R or W */
 	pt->dirty_mask = SS_D;
 	pt->dirty_val = SS_D;
 	pt->clean_clr = SS_D;

@@ -54,11 +54,26 @@ struct iommu_pgtable {
 	uint64_t tmask[PGT_MAX_LEVELS], tval[PGT_MAX_LEVELS];	/* table iff (e & tmask) == tval */
 	uint64_t tbits[PGT_MAX_LEVELS];	/* bits of a descriptor at level l pointing to a table */
 	uint64_t lbits[PGT_MAX_LEVELS];	/* bits that make a leaf at level l */
+	/* A present entry e at level l is a plain leaf of that level's size
+	 * (not a table, not an AMD replicated leaf) iff (e & lmask) == lval; it
+	 * is present iff bit 0 of (e | e >> vsh) is set. Both are tested with
+	 * plain bit operations so that scans vectorise. */
+	uint64_t lmask[PGT_MAX_LEVELS], lval[PGT_MAX_LEVELS];
+	unsigned int vsh;
 	uint64_t oa_mask;		/* output-address field */
 	uint64_t pgsize_bitmap;
 	uint64_t iova_last;		/* last valid input address */
 	uint64_t pa_last;		/* last valid output address */
 	uint16_t *cnt;			/* valid entries per table, by (pa - base) >> 12 */
+	/*
+	 * Path cache: the table at level l (below the root) that covers IOVAs
+	 * with iova >> shift[l + 1] == pc_tag[l] is pc_tpa[l]. Filled by walks,
+	 * emptied whenever a table page is freed or the root changes, so an
+	 * entry always names a linked table.
+	 */
+	uint64_t pc_tag[PGT_MAX_LEVELS], pc_tpa[PGT_MAX_LEVELS];
+	uint64_t attrs[IOMMU_PROT_MASK + 1];	/* leaf attribute bits per prot */
+	uint8_t size_lvl[64];		/* level of a page of 2^lg2 bytes */
 	uint64_t *cache;		/* emptied (all-zero) table pages */
 	unsigned int cache_n;
 	uint64_t table_bytes;		/* size of a non-root table (the granule) */

@@ -96,9 +96,16 @@ static int pgt_table_alloc(struct iommu_pgtable *pt, uint64_t *pa)
 	return 0;
 }
 
+static inline void pgt_pc_invalidate(struct iommu_pgtable *pt)
+{
+	for (unsigned int l = 0; l < PGT_MAX_LEVELS; l++)
+		pt->pc_tag[l] = ~0ull;
+}
+
 /* @pa is unlinked and all-zero, its count 0. */
 static void pgt_table_free(struct iommu_pgtable *pt, uint64_t pa)
 {
+	pgt_pc_invalidate(pt);
 	pt->table_pages -= pt->table_bytes >> 12;
 	if (likely(pt->cache_n < PGT_CACHE_MAX)) {
 		pt->cache[pt->cache_n++] = pa;
@@ -169,6 +176,7 @@ IOMMU_EXPORT int iommu_pgtable_alloc(struct iommu_mem *mem, const struct iommu_p
 	if (ret)
 		goto err_free_pt;
 	pt->max_top = pt->max_top < pt->top ? pt->top : pt->max_top;
+	pgt_pc_invalidate(pt);
 	pt->pa_last = pt->cfg.oas >= 64 ? ~0ull : (1ull << pt->cfg.oas) - 1;
 	pt->table_bytes = pt->cfg.granule;
 	if (!pt->root_bytes)
@@ -180,6 +188,16 @@ IOMMU_EXPORT int iommu_pgtable_alloc(struct iommu_mem *mem, const struct iommu_p
 			goto err_free_pt;
 		}
 		pt->pgsize_bitmap = pt->cfg.pgsize_bitmap;
+	}
+	/* Per-call work done once: attributes per prot, level per page size. */
+	for (uint32_t prot = 0; prot <= IOMMU_PROT_MASK; prot++)
+		pt->attrs[prot] = pt->fmt->leaf_attrs(pt, prot);
+	for (unsigned int lg = 0; lg < 64; lg++) {
+		unsigned int l = 0;
+
+		while (l < pt->max_top && pt->shift[l + 1] <= lg)
+			l++;
+		pt->size_lvl[lg] = (uint8_t)l;
 	}
 
 	ret = -ENOMEM;
@@ -273,6 +291,11 @@ static inline int pgt_walk_alloc(struct iommu_pgtable *pt, uint64_t iova, unsign
 {
 	uint64_t tpa = pt->root_pa;
 
+	if (likely(lvl < pt->top) && pt->pc_tag[lvl] == iova >> pt->shift[lvl + 1]) {
+		*out = pt->pc_tpa[lvl];
+		return 0;
+	}
+
 	for (unsigned int l = pt->top; l > lvl; l--) {
 		uint64_t *t = pgt_va(pt, tpa);
 		uint64_t *p = &t[(iova >> pt->shift[l]) & pt->idx_mask[l]];
@@ -282,13 +305,15 @@ static inline int pgt_walk_alloc(struct iommu_pgtable *pt, uint64_t iova, unsign
 			if (unlikely(!pgt_is_table(pt, l, e)))
 				return -EEXIST;
 			tpa = e & pt->oa_mask;
-			continue;
+		} else {
+			if (unlikely(pgt_table_alloc(pt, &npa)))
+				return -ENOMEM;
+			*p = pt->tbits[l] | npa;
+			(*pgt_cnt(pt, tpa))++;
+			tpa = npa;
 		}
-		if (unlikely(pgt_table_alloc(pt, &npa)))
-			return -ENOMEM;
-		*p = pt->tbits[l] | npa;
-		(*pgt_cnt(pt, tpa))++;
-		tpa = npa;
+		pt->pc_tag[l - 1] = iova >> pt->shift[l];
+		pt->pc_tpa[l - 1] = tpa;
 	}
 	*out = tpa;
 	return 0;
@@ -330,6 +355,7 @@ static int pgt_grow(struct iommu_pgtable *pt, uint64_t last)
 		pt->idx_mask[pt->top] = (1ull << (pt->shift[nt] - pt->shift[pt->top])) - 1;
 		pt->top = nt;
 		pt->root_pa = npa;
+		pgt_pc_invalidate(pt);
 		if (nt == pt->max_top) {
 			pt->idx_mask[nt] = (pt->cfg.ias >= 64 ? ~0ull >> pt->shift[nt] :
 					    (1ull << (pt->cfg.ias - pt->shift[nt])) - 1);
@@ -342,15 +368,6 @@ static int pgt_grow(struct iommu_pgtable *pt, uint64_t last)
 			pt->tlb->change_top(pt->cookie, npa, nt + 1);
 	}
 	return 0;
-}
-
-static unsigned int pgt_size_level(const struct iommu_pgtable *pt, unsigned int lg2)
-{
-	unsigned int l = 0;
-
-	while (l < pt->max_top && pt->shift[l + 1] <= lg2)
-		l++;
-	return l;
 }
 
 static int pgt_map(struct iommu_pgtable *pt, uint64_t iova, uint64_t pa, uint64_t pgsize,
@@ -405,8 +422,8 @@ static int pgt_map(struct iommu_pgtable *pt, uint64_t iova, uint64_t pa, uint64_
 	return 0;
 }
 
-static uint64_t pgt_unmap(struct iommu_pgtable *pt, uint64_t iova, uint64_t size, void *gather,
-			  bool notify);
+static uint64_t pgt_unmap(struct iommu_pgtable *pt, uint64_t iova, uint64_t size,
+			  unsigned int lvl, void *gather);
 
 static bool pgt_pgsize_ok(const struct iommu_pgtable *pt, uint64_t pgsize)
 {
@@ -441,8 +458,8 @@ IOMMU_EXPORT int iommu_pgtable_map_pages(struct iommu_pgtable *pt, uint64_t iova
 			return ret;
 	}
 
-	lvl = pgt_size_level(pt, (unsigned int)__builtin_ctzll(pgsize));
-	attrs = pt->fmt->leaf_attrs(pt, prot) | pt->lbits[lvl];
+	lvl = pt->size_lvl[__builtin_ctzll(pgsize)];
+	attrs = pt->attrs[prot] | pt->lbits[lvl];
 	if (pgsize != 1ull << pt->shift[lvl])
 		attrs |= pt->amd_big_nl;
 
@@ -455,7 +472,7 @@ IOMMU_EXPORT int iommu_pgtable_map_pages(struct iommu_pgtable *pt, uint64_t iova
 	/* All or nothing: take back what this call wrote, then any table it
 	 * created on the path where it stopped. */
 	if (done) {
-		pgt_unmap(pt, iova, done, NULL, false);
+		pgt_unmap(pt, iova, done, lvl, NULL);
 		pgt_flush_walk(pt, iova, done);
 	}
 	pgt_prune_path(pt, iova + done);
@@ -467,8 +484,7 @@ IOMMU_EXPORT int iommu_pgtable_map_pages(struct iommu_pgtable *pt, uint64_t iova
 struct pgt_unmap_ctx {
 	uint64_t last;		/* last address of the range */
 	uint64_t pos;		/* next address not yet unmapped */
-	void *gather;
-	bool notify;		/* call add_page */
+	void *gather;		/* add_page is called when not NULL */
 	bool stop;		/* a leaf crosses the range */
 	bool done;		/* reached last */
 };
@@ -526,7 +542,7 @@ static void pgt_unmap_table(struct iommu_pgtable *pt, unsigned int l, uint64_t t
 			idx += reps - 1;
 			cleared += reps;
 			ent_last = base + (size - 1);
-			if (c->notify && pt->tlb && pt->tlb->add_page)
+			if (c->gather && pt->tlb && pt->tlb->add_page)
 				pt->tlb->add_page(c->gather, base, size, pt->cookie);
 		}
 		if (ent_last >= c->last) {
@@ -541,11 +557,10 @@ static void pgt_unmap_table(struct iommu_pgtable *pt, unsigned int l, uint64_t t
 	*pgt_cnt(pt, tpa) -= (uint16_t)cleared;
 }
 
-static uint64_t pgt_unmap(struct iommu_pgtable *pt, uint64_t iova, uint64_t size, void *gather,
-			  bool notify)
+static uint64_t pgt_unmap_slow(struct iommu_pgtable *pt, uint64_t iova, uint64_t size, void *gather)
 {
 	struct pgt_unmap_ctx c = {
-		.last = iova + (size - 1), .pos = iova, .gather = gather, .notify = notify,
+		.last = iova + (size - 1), .pos = iova, .gather = gather,
 	};
 
 	if (iova > pt->iova_last)	/* AMD dynamic top: beyond the current top */
@@ -554,6 +569,110 @@ static uint64_t pgt_unmap(struct iommu_pgtable *pt, uint64_t iova, uint64_t size
 	if (c.done || (!c.stop && c.pos > pt->iova_last))
 		return size;
 	return c.pos - iova;
+}
+
+/*
+ * Unmap [iova, iova + size), size a multiple of the entry size at @lvl.
+ * Fast path: the range lies in one table at @lvl that the path cache (or a
+ * read-only walk) finds, and holds only holes and leaves of that level: clear
+ * them in one loop and free the tables that empties. Anything else (a table
+ * where a leaf was expected, a replicated AMD leaf, a leaf at a higher level)
+ * hands the rest of the range to the general recursive walk.
+ */
+static uint64_t pgt_unmap(struct iommu_pgtable *pt, uint64_t iova, uint64_t size,
+			  unsigned int lvl, void *gather)
+{
+	const unsigned int sh = pt->shift[lvl];
+	const uint64_t last = iova + (size - 1);
+	uint64_t tag, tpa, *p, n, i, cleared = 0, chain[PGT_MAX_LEVELS];
+	void (*add_page)(void *, uint64_t, uint64_t, void *);
+
+	if (lvl >= pt->top || iova > pt->iova_last ||
+	    (iova >> pt->shift[lvl + 1]) != (last >> pt->shift[lvl + 1]))
+		return pgt_unmap_slow(pt, iova, size, gather);
+	tag = iova >> pt->shift[lvl + 1];
+	if (pt->pc_tag[lvl] != tag) {
+		tpa = pt->root_pa;
+		for (unsigned int l = pt->top; l > lvl; l--) {
+			uint64_t e = pgt_va(pt, tpa)[(iova >> pt->shift[l]) & pt->idx_mask[l]];
+
+			if (!e)
+				return size;	/* the whole range lies in a hole */
+			if (!pgt_is_table(pt, l, e))
+				return pgt_unmap_slow(pt, iova, size, gather);
+			tpa = e & pt->oa_mask;
+			pt->pc_tag[l - 1] = iova >> pt->shift[l];
+			pt->pc_tpa[l - 1] = tpa;
+		}
+	}
+	tpa = pt->pc_tpa[lvl];
+	p = pgt_va(pt, tpa) + ((iova >> sh) & pt->idx_mask[lvl]);
+	n = size >> sh;
+	add_page = gather && pt->tlb ? pt->tlb->add_page : NULL;
+	{
+		/* Locals: stores through p may alias pt's fields. */
+		const uint64_t lmask = pt->lmask[lvl], lval = pt->lval[lvl];
+		const unsigned int vsh = pt->vsh;
+		void *cookie = pt->cookie;
+		uint64_t odd = 0, nz = 0;
+
+		/* Branch-free scan first (plain bit operations: it vectorises):
+		 * count present entries, and is any not a plain leaf? */
+		for (i = 0; i < n; i++) {
+			uint64_t e = p[i], pres = (e | (e >> vsh)) & 1;
+
+			nz += pres;
+			odd |= ((e & lmask) ^ lval) & (0 - pres);
+		}
+		if (likely(!odd)) {
+			if (add_page && nz == n) {
+				for (i = 0; i < n; i++)
+					add_page(gather, iova + (i << sh), 1ull << sh, cookie);
+			} else if (add_page) {
+				for (i = 0; i < n; i++)
+					if (p[i])
+						add_page(gather, iova + (i << sh), 1ull << sh, cookie);
+			}
+			memset(p, 0, n * 8);
+			cleared = nz;
+		} else {
+			for (i = 0; i < n; i++) {
+				uint64_t e = p[i];
+
+				if (!e)
+					continue;
+				if ((e & lmask) != lval)
+					break;
+				p[i] = 0;
+				cleared++;
+				if (add_page)
+					add_page(gather, iova + (i << sh), 1ull << sh, cookie);
+			}
+		}
+	}
+	if (cleared && !(*pgt_cnt(pt, tpa) -= (uint16_t)cleared)) {
+		/* Emptied: free it, and each parent it leaves empty in turn. The
+		 * cache may hold other paths above @lvl: walk this one again. */
+		chain[pt->top] = pt->root_pa;
+		for (unsigned int l = pt->top; l > lvl; l--)
+			chain[l - 1] = pgt_va(pt, chain[l])[(iova >> pt->shift[l]) &
+							    pt->idx_mask[l]] & pt->oa_mask;
+		for (unsigned int l = lvl; l < pt->top; l++) {
+			uint64_t span = 1ull << pt->shift[l + 1];
+			uint64_t *pe = &pgt_va(pt, chain[l + 1])[(iova >> pt->shift[l + 1]) &
+								 pt->idx_mask[l + 1]];
+			uint16_t *pc = pgt_cnt(pt, chain[l + 1]);
+
+			*pe = 0;
+			pgt_table_free(pt, chain[l]);
+			pgt_flush_walk(pt, iova & ~(span - 1), span);
+			if (--*pc || l + 1 == pt->top)
+				break;
+		}
+	}
+	if (likely(i == n))
+		return size;
+	return (i << sh) + pgt_unmap_slow(pt, iova + (i << sh), size - (i << sh), gather);
 }
 
 IOMMU_EXPORT uint64_t iommu_pgtable_unmap_pages(struct iommu_pgtable *pt, uint64_t iova,
@@ -566,7 +685,7 @@ IOMMU_EXPORT uint64_t iommu_pgtable_unmap_pages(struct iommu_pgtable *pt, uint64
 		     iu_add_overflows(iova, size - 1, &last) ||
 		     last > (pt->cfg.ias >= 64 ? ~0ull : (1ull << pt->cfg.ias) - 1)))
 		return 0;
-	return pgt_unmap(pt, iova, size, gather, true);
+	return pgt_unmap(pt, iova, size, pt->size_lvl[__builtin_ctzll(pgsize)], gather);
 }
 
 /* ---- lookup ---- */
