@@ -796,6 +796,7 @@ void core_ctx_fini(struct iommu_ctx *ctx)
 	iu_list_for_each_safe(p, pn, &core->fw_pci, node)
 		iu_free(p);
 	/* Devices are gone, so every group and instance is too. */
+	core_keys_fini(core);
 	iu_mutex_destroy(&core->lock);
 	iu_mutex_destroy(&core->probe_lock);
 	iu_free(core);

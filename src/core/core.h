@@ -38,6 +38,9 @@ struct iommu_core {
 	struct iu_list groups;		/* struct iommu_group.node, by id */
 	struct iu_list fw_devs, fw_pci;
 	unsigned int next_group_id;
+	/* Grouping keys -> group (group.c), chained hash. */
+	struct iu_list *key_buckets;
+	size_t key_nbuckets, key_count;
 	enum iommu_domain_type default_type;
 	struct iommu_notifier nb;
 	iommu_fault_fn fault_fn;
@@ -89,8 +92,6 @@ struct iommu_group {
 	const void *owner;
 	unsigned int owner_cnt;		/* claims by owner */
 	unsigned int dma_users;		/* bound kernel-DMA drivers */
-	uint64_t keys[4 * GROUP_MAX_KEYS];	/* union of members' keys */
-	unsigned int nkeys;
 	char reason[160];
 };
 
@@ -100,6 +101,7 @@ struct iommu_domain_core {
 	struct iommu_device *iommu;	/* reference held */
 	struct iu_mutex lock;		/* attach count, reserved list, DMA state */
 	unsigned int attached;		/* groups attached */
+	uint64_t mapped;		/* bytes mapped through the core (atomic) */
 	bool core_owned;		/* default/blocking domain */
 	struct iommu_resv_region *resv;	/* union of attached groups' regions */
 	unsigned int nresv;
@@ -125,6 +127,7 @@ void iommu_device_put_ref(struct iommu_device *iommu);
 int group_add_device(struct iommu_dev *dev);		/* probe lock held */
 void group_remove_device(struct iommu_dev *dev);	/* probe lock held */
 struct iommu_group *group_get(struct iommu_group *group);
+void core_keys_fini(struct iommu_core *core);
 
 /* domain.c */
 int domain_alloc_type(struct iommu_group *group, enum iommu_domain_type type,

@@ -113,6 +113,9 @@ static bool domain_range_mapped(struct iommu_domain *d, uint64_t start, uint64_t
 {
 	uint64_t pg = d->pgsize_bitmap & -d->pgsize_bitmap, pa;
 
+	/* A domain with nothing mapped (a fresh default domain) has nothing in the way. */
+	if (!__atomic_load_n(&d->core->mapped, __ATOMIC_RELAXED))
+		return false;
 	if (len / pg > 65536)
 		len = 65536 * pg;	/* bounded probe of huge windows */
 	for (uint64_t a = start & ~(pg - 1); a < start + len; a += pg)
@@ -668,6 +671,8 @@ IOMMU_EXPORT int iommu_map(struct iommu_domain *d, uint64_t iova, uint64_t paddr
 			break;
 		}
 	}
+	if (done)
+		__atomic_add_fetch(&d->core->mapped, done, __ATOMIC_RELAXED);
 	if (ret && done)
 		iommu_unmap(d, orig, done);
 	if (!ret)
@@ -692,6 +697,8 @@ uint64_t domain_unmap_nosync(struct iommu_domain *d, uint64_t iova, uint64_t siz
 		done += n;
 		iova += n;
 	}
+	if (done)
+		__atomic_sub_fetch(&d->core->mapped, done, __ATOMIC_RELAXED);
 	return done;
 }
 

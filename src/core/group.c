@@ -239,19 +239,144 @@ static void group_update_reason(struct iommu_group *g)
 	}
 }
 
-static bool group_has_key(const struct iommu_group *g, uint64_t key)
+/*
+ * The key index: (instance, key) -> the group that holds the key, with how
+ * many members publish it. A key belongs to at most one group per instance
+ * (two groups sharing a key are merged), so a lookup is one hash probe and
+ * adding a device costs the same with 10 or 100000 devices present.
+ * core->lock protects it.
+ */
+struct key_ent {
+	struct iu_list node;
+	const struct iommu_device *iommu;
+	uint64_t key;
+	struct iommu_group *group;
+	unsigned int count;
+};
+
+static size_t key_hash(const struct iommu_core *core, const struct iommu_device *iommu, uint64_t key)
 {
-	for (unsigned int i = 0; i < g->nkeys; i++)
-		if (g->keys[i] == key)
-			return true;
-	return false;
+	/* splitmix64's finaliser: keys differ only in a few low bits. */
+	uint64_t h = key ^ (uint64_t)(uintptr_t)iommu;
+
+	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+	h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+	h ^= h >> 31;
+	return (size_t)h & (core->key_nbuckets - 1);
 }
 
-static void group_add_keys(struct iommu_group *g, const uint64_t *keys, unsigned int n)
+static struct key_ent *key_find(struct iommu_core *core, const struct iommu_device *iommu, uint64_t key)
 {
-	for (unsigned int i = 0; i < n; i++)
-		if (!group_has_key(g, keys[i]) && g->nkeys < ARRAY_SIZE(g->keys))
-			g->keys[g->nkeys++] = keys[i];
+	struct key_ent *e;
+
+	if (!core->key_nbuckets)
+		return NULL;
+	iu_list_for_each(e, &core->key_buckets[key_hash(core, iommu, key)], node)
+		if (e->key == key && e->iommu == iommu)
+			return e;
+	return NULL;
+}
+
+static void key_grow(struct iommu_core *core)
+{
+	size_t n = core->key_nbuckets ? core->key_nbuckets * 2 : 256;
+	struct iu_list *nb = iu_calloc(n, sizeof(*nb)), *old = core->key_buckets;
+	size_t oldn = core->key_nbuckets;
+
+	if (!nb)
+		return;			/* keep the smaller table: slower, still right */
+	for (size_t i = 0; i < n; i++)
+		iu_list_init(&nb[i]);
+	core->key_buckets = nb;
+	core->key_nbuckets = n;
+	for (size_t i = 0; i < oldn; i++) {
+		struct key_ent *e, *t;
+
+		iu_list_for_each_safe(e, t, &old[i], node) {
+			iu_list_del(&e->node);
+			iu_list_add(&e->node, &core->key_buckets[key_hash(core, e->iommu, e->key)]);
+		}
+	}
+	iu_free(old);
+}
+
+/* Publish @di's keys for @g. core->lock held. Returns 0 or -ENOMEM (nothing published). */
+static int keys_publish(struct iommu_core *core, struct dev_iommu *di, struct iommu_group *g)
+{
+	unsigned int i;
+
+	if (core->key_count >= core->key_nbuckets)
+		key_grow(core);
+	if (!core->key_nbuckets)
+		return -ENOMEM;
+	for (i = 0; i < di->nkeys; i++) {
+		struct key_ent *e = key_find(core, di->iommu, di->keys[i]);
+
+		if (e) {
+			e->count++;
+			e->group = g;
+			continue;
+		}
+		e = iu_zalloc(sizeof(*e));
+		if (!e)
+			goto err_unpublish;
+		e->iommu = di->iommu;
+		e->key = di->keys[i];
+		e->group = g;
+		e->count = 1;
+		iu_list_add(&e->node, &core->key_buckets[key_hash(core, e->iommu, e->key)]);
+		core->key_count++;
+	}
+	return 0;
+
+err_unpublish:
+	while (i--) {
+		struct key_ent *e = key_find(core, di->iommu, di->keys[i]);
+
+		if (--e->count == 0) {
+			iu_list_del(&e->node);
+			iu_free(e);
+			core->key_count--;
+		}
+	}
+	return -ENOMEM;
+}
+
+static void keys_unpublish(struct iommu_core *core, struct dev_iommu *di)
+{
+	for (unsigned int i = 0; i < di->nkeys; i++) {
+		struct key_ent *e = key_find(core, di->iommu, di->keys[i]);
+
+		if (e && --e->count == 0) {
+			iu_list_del(&e->node);
+			iu_free(e);
+			core->key_count--;
+		}
+	}
+}
+
+/* Point @di's keys at @g (after a merge moved it). core->lock held. */
+static void keys_repoint(struct iommu_core *core, struct dev_iommu *di, struct iommu_group *g)
+{
+	for (unsigned int i = 0; i < di->nkeys; i++) {
+		struct key_ent *e = key_find(core, di->iommu, di->keys[i]);
+
+		if (e)
+			e->group = g;
+	}
+}
+
+void core_keys_fini(struct iommu_core *core)
+{
+	for (size_t i = 0; i < core->key_nbuckets; i++) {
+		struct key_ent *e, *t;
+
+		iu_list_for_each_safe(e, t, &core->key_buckets[i], node)
+			iu_free(e);
+	}
+	iu_free(core->key_buckets);
+	core->key_buckets = NULL;
+	core->key_nbuckets = 0;
 }
 
 /* Insert in add order, so "the group's first device" does not depend on probe order. */
@@ -275,16 +400,6 @@ static void group_unlink_dev(struct iommu_group *g, struct dev_iommu *di)
 {
 	iu_list_del(&di->group_node);
 	g->ndevs--;
-}
-
-/* Recompute the key set of a group from its members (after one left). */
-static void group_rebuild_keys(struct iommu_group *g)
-{
-	struct dev_iommu *di;
-
-	g->nkeys = 0;
-	iu_list_for_each(di, &g->devices, group_node)
-		group_add_keys(g, di->keys, di->nkeys);
 }
 
 /*
@@ -317,7 +432,9 @@ static int group_merge(struct iommu_group *to, struct iommu_group *from)
 		group_link_dev(to, di);
 		di->group = group_get(to);
 		to->dma_users += di->dma_users;
-		group_add_keys(to, di->keys, di->nkeys);
+		iu_mutex_lock(&ctx_core(to->ctx)->lock);
+		keys_repoint(ctx_core(to->ctx), di, to);
+		iu_mutex_unlock(&ctx_core(to->ctx)->lock);
 		if (group_attach_dev(to, di->dev) && !ret)
 			ret = -EIO;	/* the device stays in the group, unattached */
 		iommu_group_put(from);	/* the member's reference */
@@ -347,17 +464,24 @@ int group_add_device(struct iommu_dev *dev)
 		if (iommu->instance_group)
 			found[nfound++] = group_get(iommu->instance_group);
 	} else {
-		iu_list_for_each(g, &core->groups, node) {
-			if (g->iommu != iommu || !g->ndevs)
+		for (unsigned int i = 0; i < di->nkeys; i++) {
+			struct key_ent *e = key_find(core, iommu, di->keys[i]);
+			bool dup = false;
+
+			if (!e)
 				continue;
-			for (unsigned int i = 0; i < di->nkeys; i++) {
-				if (group_has_key(g, di->keys[i])) {
-					if (nfound < ARRAY_SIZE(found))
-						found[nfound++] = group_get(g);
-					break;
-				}
-			}
+			for (unsigned int k = 0; k < nfound; k++)
+				dup |= found[k] == e->group;
+			if (!dup && nfound < ARRAY_SIZE(found))
+				found[nfound++] = group_get(e->group);
 		}
+		/* Merge into the oldest group, whatever order the keys came in. */
+		for (unsigned int a = 1; a < nfound; a++)
+			for (unsigned int b = a; b > 0 && found[b]->id < found[b - 1]->id; b--) {
+				struct iommu_group *t = found[b];
+				found[b] = found[b - 1];
+				found[b - 1] = t;
+			}
 	}
 	iu_mutex_unlock(&core->lock);
 
@@ -369,7 +493,7 @@ int group_add_device(struct iommu_dev *dev)
 		if ((policy & ~IOMMU_GROUP_SHARE_IDS) == IOMMU_GROUP_PER_INSTANCE)
 			iommu->instance_group = g;
 	} else {
-		/* Groups are listed by id, so found[0] is the oldest: it survives. */
+		/* found[0] is the oldest: it survives. */
 		g = found[0];
 		for (unsigned int i = 1; i < nfound; i++) {
 			ret = group_merge(g, found[i]);
@@ -387,9 +511,15 @@ int group_add_device(struct iommu_dev *dev)
 	}
 
 	iu_mutex_lock(&g->mutex);
+	iu_mutex_lock(&core->lock);
+	ret = keys_publish(core, di, g);
+	iu_mutex_unlock(&core->lock);
+	if (ret) {
+		iu_mutex_unlock(&g->mutex);
+		goto err_put;
+	}
 	di->group = g;			/* takes over our reference */
 	group_link_dev(g, di);
-	group_add_keys(g, di->keys, di->nkeys);
 	if (fresh) {
 		ret = group_setup_default_domain(g);
 		if (ret)
@@ -406,12 +536,15 @@ int group_add_device(struct iommu_dev *dev)
 
 err_unlink:
 	group_unlink_dev(g, di);
-	group_rebuild_keys(g);
+	iu_mutex_lock(&core->lock);
+	keys_unpublish(core, di);
+	iu_mutex_unlock(&core->lock);
 	di->group = NULL;
 	if (!g->ndevs)
 		group_free_domains(g);
 	iu_mutex_unlock(&g->mutex);
-	if (fresh && iommu->instance_group == g)
+err_put:
+	if (!g->ndevs && iommu->instance_group == g)
 		iommu->instance_group = NULL;
 	iommu_group_put(g);
 	return ret;
@@ -429,7 +562,9 @@ void group_remove_device(struct iommu_dev *dev)
 	group_unlink_dev(g, di);
 	g->dma_users -= di->dma_users;
 	di->dma_users = 0;
-	group_rebuild_keys(g);
+	iu_mutex_lock(&ctx_core(dev->ctx)->lock);
+	keys_unpublish(ctx_core(dev->ctx), di);
+	iu_mutex_unlock(&ctx_core(dev->ctx)->lock);
 	group_update_reason(g);
 	if (!g->ndevs)
 		group_free_domains(g);

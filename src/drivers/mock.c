@@ -16,7 +16,9 @@
 #include "core/core.h"
 #include "iommu/mock.h"
 
-#define MOCK_MAX_IDS	(1u << 16)
+#define MOCK_ID_BITS	24		/* stream IDs up to 2^24, like many SMMUs */
+#define MOCK_MAX_IDS	(1u << MOCK_ID_BITS)
+#define CTX_L2_BITS	12		/* context table: 2 levels of 4096 */
 #define IOTLB_SIZE	256
 
 /* Ranks below the leaf locks (the RAM allocator is taken under them). */
@@ -33,6 +35,7 @@ struct mock_domain {
 	struct iommu_domain dom;
 	struct iu_mutex pt_lock;
 	uint64_t *root;			/* level 0 table (host memory) */
+	unsigned long ntables;		/* tables below the root, to skip freeing none */
 	unsigned int asid;		/* IOTLB tag */
 	enum iommu_domain_type kind;	/* BLOCKED, IDENTITY or a paging type */
 	struct mock_iommu *mi;
@@ -49,7 +52,8 @@ struct mock_iommu {
 	enum iommu_mock_variant variant;
 	struct iommu_device *iommu;
 	struct iu_mutex hw_lock;	/* context table and IOTLB */
-	struct iommu_domain **ctx_tbl;	/* MOCK_MAX_IDS entries */
+	/* Context table: ID -> domain, two levels, leaves allocated on first use. */
+	struct iommu_domain **ctx_tbl[1u << (MOCK_ID_BITS - CTX_L2_BITS)];
 	struct iotlb_entry iotlb[IOTLB_SIZE];
 	unsigned int next_asid;
 	uint64_t iotlb_hits, iotlb_misses;
@@ -151,6 +155,7 @@ static uint64_t *pt_slot(struct mock_domain *md, uint64_t iova, int target, bool
 				return NULL;
 			}
 			*pte = (uint64_t)(uintptr_t)next | PTE_VALID;
+			md->ntables++;
 		} else if (*pte & PTE_LEAF) {
 			*err = -EEXIST;
 			return NULL;
@@ -295,6 +300,21 @@ static void mock_flush_all(struct iommu_domain *d)
 /* ------------------------------------------------------------------ */
 /* Domains                                                            */
 
+/* The context-table entry of @id; hw_lock held. NULL: none (or no memory to make one). */
+static struct iommu_domain **ctx_slot(struct mock_iommu *mi, uint32_t id, bool create)
+{
+	struct iommu_domain ***l1 = &mi->ctx_tbl[id >> CTX_L2_BITS];
+
+	if (!*l1) {
+		if (!create)
+			return NULL;
+		*l1 = iu_calloc(1u << CTX_L2_BITS, sizeof(**l1));
+		if (!*l1)
+			return NULL;
+	}
+	return &(*l1)[id & ((1u << CTX_L2_BITS) - 1)];
+}
+
 static int mock_attach(struct iommu_domain *d, struct iommu_dev *dev, void *priv)
 {
 	struct mock_domain *md = container_of(d, struct mock_domain, dom);
@@ -305,8 +325,15 @@ static int mock_attach(struct iommu_domain *d, struct iommu_dev *dev, void *priv
 		return ret;
 	(void)dev;
 	iu_mutex_lock(&md->mi->hw_lock);
-	for (unsigned int i = 0; i < mm->nids; i++)
-		md->mi->ctx_tbl[mm->ids[i]] = d;
+	for (unsigned int i = 0; i < mm->nids; i++) {
+		struct iommu_domain **slot = ctx_slot(md->mi, mm->ids[i], true);
+
+		if (!slot) {
+			iu_mutex_unlock(&md->mi->hw_lock);
+			return -ENOMEM;
+		}
+		*slot = d;
+	}
 	iu_mutex_unlock(&md->mi->hw_lock);
 	return 0;
 }
@@ -318,7 +345,10 @@ static void mock_domain_free(struct iommu_domain *d)
 	if (md->root) {
 		/* No context points here any more; drop its IOTLB entries. */
 		mock_flush_all(d);
-		pt_free(md->root, 0);
+		if (md->ntables)
+			pt_free(md->root, 0);
+		else
+			iu_free(md->root);
 	}
 	iu_mutex_destroy(&md->pt_lock);
 	iu_free(md);
@@ -386,7 +416,7 @@ static int mock_translate(struct iommu_device *iommu, uint32_t id, uint64_t iova
 			  unsigned int access, uint64_t *pa, enum iommu_fault_reason *reason)
 {
 	struct mock_iommu *mi = iommu_device_priv(iommu);
-	struct iommu_domain *d;
+	struct iommu_domain *d, **slot;
 	struct mock_domain *md;
 	struct iotlb_entry *e;
 	uint64_t pfn = iova >> 12, size, pte;
@@ -398,7 +428,8 @@ static int mock_translate(struct iommu_device *iommu, uint32_t id, uint64_t iova
 		return -EFAULT;
 	}
 	iu_mutex_lock(&mi->hw_lock);
-	d = mi->ctx_tbl[id];
+	slot = ctx_slot(mi, id, false);
+	d = slot ? *slot : NULL;
 	if (!d) {
 		*reason = IOMMU_FAULT_NO_CONTEXT;
 		ret = -EFAULT;
@@ -483,8 +514,12 @@ static void mock_release_device(struct iommu_device *iommu, struct iommu_dev *de
 	(void)dev;
 	/* The device leaves: its contexts stop translating (DMA then faults). */
 	iu_mutex_lock(&mi->hw_lock);
-	for (unsigned int i = 0; i < mm->nids; i++)
-		mi->ctx_tbl[mm->ids[i]] = NULL;
+	for (unsigned int i = 0; i < mm->nids; i++) {
+		struct iommu_domain **slot = ctx_slot(mi, mm->ids[i], false);
+
+		if (slot)
+			*slot = NULL;
+	}
 	iu_mutex_unlock(&mi->hw_lock);
 	iu_free(mm);
 }
@@ -536,11 +571,6 @@ static int mock_probe(struct iommu_dev *dev, enum iommu_mock_variant v)
 	mi = iu_zalloc(sizeof(*mi));
 	if (!mi)
 		return -ENOMEM;
-	mi->ctx_tbl = iu_calloc(MOCK_MAX_IDS, sizeof(*mi->ctx_tbl));
-	if (!mi->ctx_tbl) {
-		ret = -ENOMEM;
-		goto err_free;
-	}
 	mi->variant = v;
 	iu_mutex_init(&mi->hw_lock, &mock_hw_class);
 	iommu_dev_set_drvdata(dev, mi);
@@ -552,8 +582,6 @@ static int mock_probe(struct iommu_dev *dev, enum iommu_mock_variant v)
 err_destroy:
 	iommu_dev_set_drvdata(dev, NULL);
 	iu_mutex_destroy(&mi->hw_lock);
-	iu_free(mi->ctx_tbl);
-err_free:
 	iu_free(mi);
 	return ret;
 }
@@ -565,7 +593,8 @@ static void mock_remove(struct iommu_dev *dev)
 	iommu_device_unregister(mi->iommu);
 	iommu_dev_set_drvdata(dev, NULL);
 	iu_mutex_destroy(&mi->hw_lock);
-	iu_free(mi->ctx_tbl);
+	for (size_t i = 0; i < ARRAY_SIZE(mi->ctx_tbl); i++)
+		iu_free(mi->ctx_tbl[i]);
 	iu_free(mi);
 }
 
