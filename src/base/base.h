@@ -6,7 +6,8 @@
  * Locking:
  *  - ctx->lock (leaf rank) protects every list of the context: devices,
  *    drivers, buses, notifiers, fwnodes, the deferred list, every device's
- *    link lists, and dev->state transitions. Nothing is taken under it.
+ *    link lists. Nothing is taken under it. dev->state and dev->driver
+ *    change under both ctx->lock and dev->lock: either one reads them.
  *  - ctx->event_lock ranks below every leaf (IU_RANK_LEAF + 1): base_event()
  *    may be called with any lock of the library held, ctx->lock included.
  *  - dev->lock (device rank, nestable) serialises probe and remove of that
@@ -80,10 +81,11 @@ struct iommu_dev {
 
 	unsigned long refcount;		/* atomic */
 	struct iu_mutex lock;		/* the device lock */
-	enum dev_state state;		/* ctx->lock; atomic */
+	/* Changed with dev->lock and ctx->lock both held, so either one reads it; atomic */
+	enum dev_state state;
 	uint64_t seq;			/* add order, for deterministic walks */
 
-	/* dev->lock, and ctx->lock as well for driver, so either one reads it; atomic */
+	/* Changed with dev->lock and ctx->lock both held, so either one reads it; atomic */
 	const struct iommu_driver *driver;
 	void *drvdata;				/* dev->lock */
 	bool deferred;			/* ctx->lock: on a deferred list; atomic */

@@ -138,6 +138,7 @@ IOMMU_EXPORT int iommu_dev_add(struct iommu_dev *dev)
 	if (!dev)
 		return -EINVAL;
 	ctx = dev->ctx;
+	iommu_dev_lock(dev);
 	iu_mutex_lock(&ctx->lock);
 	if (dev->state != DEV_NEW) {
 		ret = -EINVAL;
@@ -163,6 +164,7 @@ IOMMU_EXPORT int iommu_dev_add(struct iommu_dev *dev)
 	BASE_STORE(dev->state, DEV_PRESENT);
 out_unlock:
 	iu_mutex_unlock(&ctx->lock);
+	iommu_dev_unlock(dev);
 	if (ret)
 		return ret;
 
@@ -208,21 +210,25 @@ IOMMU_EXPORT int iommu_dev_del(struct iommu_dev *dev)
 {
 	struct iommu_ctx *ctx;
 	bool put_work = false;
+	int ret;
 
 	if (!dev)
 		return -EINVAL;
 	ctx = dev->ctx;
+	iommu_dev_lock(dev);
 	iu_mutex_lock(&ctx->lock);
-	if (dev->state == DEV_NEW) {
-		iu_mutex_unlock(&ctx->lock);
-		return -EINVAL;
-	}
 	if (dev->state != DEV_PRESENT) {
+		ret = dev->state == DEV_NEW ? -EINVAL : -ENODEV;
 		iu_mutex_unlock(&ctx->lock);
-		return -ENODEV;
+		iommu_dev_unlock(dev);
+		return ret;
 	}
 	/* From here no child can be added, no link made, no probe start. */
 	BASE_STORE(dev->state, DEV_DYING);
+	iu_mutex_unlock(&ctx->lock);
+	iommu_dev_unlock(dev);
+	/* The ADD notifiers take the device lock: wait for them without it. */
+	iu_mutex_lock(&ctx->lock);
 	while (dev->adding)
 		iu_cond_wait(&ctx->state_cv, &ctx->lock);
 	iu_mutex_unlock(&ctx->lock);
@@ -232,6 +238,7 @@ IOMMU_EXPORT int iommu_dev_del(struct iommu_dev *dev)
 	base_notify(ctx, IOMMU_BUS_DEL_DEVICE, dev);
 	base_links_remove(dev);
 
+	iommu_dev_lock(dev);
 	iu_mutex_lock(&ctx->lock);
 	iu_list_del(&dev->node);
 	ctx->ndevices--;
@@ -247,6 +254,7 @@ IOMMU_EXPORT int iommu_dev_del(struct iommu_dev *dev)
 	BASE_STORE(dev->state, DEV_DEAD);
 	pthread_cond_broadcast(&ctx->state_cv);
 	iu_mutex_unlock(&ctx->lock);
+	iommu_dev_unlock(dev);
 
 	if (put_work)
 		iommu_dev_put(dev);		/* the queued probe's */
