@@ -22,7 +22,9 @@
  * Locking (the one lock order of the library, see docs/architecture.md):
  *   device lock -> IOMMU probe lock -> group mutex -> domain lock -> leaf locks.
  * A driver's probe() and remove() run with the device lock held. Bus notifier
- * callbacks run without any device lock held.
+ * callbacks run without the device's lock held (a device added from its
+ * parent's probe() is announced under the parent's), and the DEL_DEVICE
+ * ones never start before the ADD_DEVICE ones of the same device finished.
  *
  * Lifetimes: iommu_dev_new() returns a device holding one reference, owned by
  * the caller; iommu_dev_add() makes the model take its own reference while the

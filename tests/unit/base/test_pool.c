@@ -251,6 +251,56 @@ static void test_pool_churn(void **state)
 	assert_int_equal(fast->nprobe - 50, fast->nremove);
 }
 
+/* iommu_dev_del() racing iommu_dev_add(): the DEL notifiers never overtake the ADD ones. */
+static volatile int add_started;
+
+static int slow_add_call(struct iommu_notifier *nb, enum iommu_bus_action action,
+			 struct iommu_dev *dev)
+{
+	(void)nb;
+	if (action == IOMMU_BUS_ADD_DEVICE) {
+		tlog("add-begin:%s", iommu_dev_name(dev));
+		__atomic_store_n(&add_started, 1, __ATOMIC_SEQ_CST);
+		usleep(20000);
+		tlog("add-end:%s", iommu_dev_name(dev));
+	} else if (action == IOMMU_BUS_DEL_DEVICE) {
+		tlog("del:%s", iommu_dev_name(dev));
+	}
+	return 0;
+}
+
+static int adder_ret;
+
+static void *adder(void *arg)
+{
+	adder_ret = iommu_dev_add(arg);	/* checked by the main thread: cmocka is not thread safe */
+	return NULL;
+}
+
+static void test_pool_del_waits_for_add(void **state)
+{
+	struct iommu_ctx *ctx = tctx_new(2);
+	struct iommu_notifier nb = { .call = slow_add_call };
+	struct iommu_dev *d;
+	pthread_t th;
+
+	(void)state;
+	assert_int_equal(iommu_bus_notifier_register(ctx, NULL, &nb), 0);
+	d = tdev_new(ctx, "d", NULL, NULL);
+	add_started = 0;
+	assert_int_equal(pthread_create(&th, NULL, adder, d), 0);
+	while (!__atomic_load_n(&add_started, __ATOMIC_SEQ_CST))
+		usleep(100);
+	assert_true(iommu_dev_is_present(d));
+	assert_int_equal(iommu_dev_del(d), 0);
+	pthread_join(th, NULL);
+	assert_int_equal(adder_ret, 0);
+	assert_string_equal(tlog_get(), "add-begin:d add-end:d del:d");
+	iommu_dev_put(d);
+	assert_int_equal(iommu_bus_notifier_unregister(ctx, &nb), 0);
+	iommu_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -259,6 +309,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pool_delete_racing_probe, tbase_setup, tbase_teardown),
 		cmocka_unit_test_setup_teardown(test_pool_del_vs_add_children, tbase_setup, tbase_teardown),
 		cmocka_unit_test_setup_teardown(test_pool_churn, tbase_setup, tbase_teardown),
+		cmocka_unit_test_setup_teardown(test_pool_del_waits_for_add, tbase_setup, tbase_teardown),
 	};
 
 	return cmocka_run_group_tests_name("base-pool", tests, NULL, NULL);
