@@ -511,16 +511,19 @@ IOMMU_EXPORT int iommu_device_register(struct iommu_dev *dev, const struct iommu
 	for (size_t i = 0; i < n; i++) {
 		struct iommu_dev *m = devs[i];
 
-		if (m == dev)
+		struct fw_binding b;
+
+		/*
+		 * Ask firmware first, without the device's lock (its topology and
+		 * firmware node never change): only our own masters get locked, so
+		 * two IOMMUs registering at once never take each other's locks.
+		 */
+		if (m == dev || fw_resolve(m->ctx, m, &b) || b.iommu != dev->fwnode)
 			continue;
 		iu_mutex_lock_nested(&m->lock, 1);
 		iu_mutex_lock(&core->probe_lock);
-		if (!m->iommu) {
-			struct fw_binding b;
-
-			if (!fw_resolve(m->ctx, m, &b) && b.iommu == dev->fwnode)
-				(void)__core_probe_dev(m);
-		}
+		if (!m->iommu)
+			(void)__core_probe_dev(m);
 		iu_mutex_unlock(&core->probe_lock);
 		iu_mutex_unlock(&m->lock);
 	}

@@ -53,6 +53,8 @@ IOMMU_EXPORT void iommu_mem_free(struct iommu_mem *m)
 	if (!m)
 		return;
 	munmap(m->host, m->size);
+	if (m->pt_counts)
+		munmap(m->pt_counts, m->pt_counts_bytes);
 	iu_free(m->alloc_order);
 	iu_free(m->alloc_bits);
 	iu_mutex_destroy(&m->lock);
@@ -82,6 +84,8 @@ IOMMU_EXPORT int iommu_mem_alloc(struct iommu_mem *m, uint64_t size, uint64_t *p
 
 	if (!m || !pa || order < 0)
 		return -EINVAL;
+	if (iu_fail_now())
+		return -ENOMEM;		/* injected (tests): RAM is an allocation too */
 
 	iu_mutex_lock(&m->lock);
 	if (m->free_head[order] != MEM_NO_BLOCK) {
@@ -137,6 +141,26 @@ IOMMU_EXPORT int iommu_mem_release(struct iommu_mem *m, uint64_t pa, uint64_t si
 out:
 	iu_mutex_unlock(&m->lock);
 	return ret;
+}
+
+uint16_t *mem_pt_counts(struct iommu_mem *m)
+{
+	uint16_t *p;
+
+	iu_mutex_lock(&m->lock);
+	if (!m->pt_counts) {
+		size_t bytes = ALIGN_UP((size_t)(m->size >> 12) * sizeof(uint16_t), (size_t)4096);
+
+		p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p != MAP_FAILED) {
+			m->pt_counts = p;
+			m->pt_counts_bytes = bytes;
+		}
+	}
+	p = m->pt_counts;
+	iu_mutex_unlock(&m->lock);
+	return p;
 }
 
 IOMMU_EXPORT uint64_t iommu_mem_pages_in_use(const struct iommu_mem *m)

@@ -28,9 +28,19 @@ struct iommu_mem {
 	 */
 	uint64_t free_head[MEM_MAX_ORDER + 1];
 	/* One bit per 4 KiB page: set while the page starts an allocated block. */
+	uint16_t *pt_counts;	/* page-table entry counts per 4 KiB page (pgtable), lazily */
+	size_t pt_counts_bytes;
 	uint64_t *alloc_bits;
 	uint8_t *alloc_order;	/* order of each block, indexed by its first page */
 };
+
+/*
+ * One uint16_t per 4 KiB page of RAM, zero-initialised and shared by every
+ * page table living in this RAM (a table page belongs to one table at a
+ * time): the page tables keep their entry counts here. Reserved on first use
+ * with MAP_NORESERVE, so only touched pages cost. NULL if it cannot be mapped.
+ */
+uint16_t *mem_pt_counts(struct iommu_mem *m);
 
 /* Host pointer for a physical address the caller knows lies in RAM. */
 static inline void *mem_va(const struct iommu_mem *m, uint64_t pa)

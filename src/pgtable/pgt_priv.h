@@ -90,7 +90,6 @@ struct iommu_pgtable {
 	unsigned int max_top;		/* AMD dynamic top: the level count may grow to max_top + 1 */
 	uint64_t root_bytes;
 	uint64_t table_pages;		/* RAM pages of linked tables */
-	size_t cnt_bytes;
 	uint64_t amd_big_nl;		/* AMD: next-level field value 7, pre-shifted */
 };
 

@@ -5,8 +5,9 @@
  *
  * Emptiness: each table's number of valid entries lives in pt->cnt, a
  * host-side array indexed by the table's RAM page, so a table is freed the
- * moment its last entry goes without scanning it. The array is reserved
- * with MAP_NORESERVE for the whole RAM model and only touched pages cost.
+ * moment its last entry goes without scanning it. The array belongs to the
+ * RAM model and is shared by all its page tables (mem_pt_counts()); a table
+ * zeroes its pages' counts when it frees them.
  *
  * Table pages: an emptied table is all-zero, so it is kept (up to
  * PGT_CACHE_MAX) and handed out again without a memset or an allocator
@@ -64,21 +65,6 @@ void pgt_geometry(struct iommu_pgtable *pt, unsigned int gshift, unsigned int bp
 
 /* ---- table pages ---- */
 
-/*
- * iommu_mem_alloc() is not behind the iu_ allocation wrapper; a fresh table
- * page is an allocation all the same, so it is made an injection point here:
- * tests fail the Nth table allocation with iu_fail_nth().
- */
-static bool pgt_inject_fail(void)
-{
-	void *p = iu_malloc(1);
-
-	if (!p)
-		return true;
-	iu_free(p);
-	return false;
-}
-
 static int pgt_table_alloc(struct iommu_pgtable *pt, uint64_t *pa)
 {
 	int ret;
@@ -86,8 +72,7 @@ static int pgt_table_alloc(struct iommu_pgtable *pt, uint64_t *pa)
 	if (likely(pt->cache_n)) {
 		*pa = pt->cache[--pt->cache_n];
 	} else {
-		if (pgt_inject_fail())
-			return -ENOMEM;
+		/* iommu_mem_alloc() is a fault-injection point (iu_fail_nth) itself. */
 		ret = iommu_mem_alloc(pt->mem, pt->table_bytes, pa);
 		if (ret)
 			return ret;
@@ -204,23 +189,17 @@ IOMMU_EXPORT int iommu_pgtable_alloc(struct iommu_mem *mem, const struct iommu_p
 	pt->cache = iu_calloc(PGT_CACHE_MAX, sizeof(*pt->cache));
 	if (!pt->cache)
 		goto err_free_pt;
-	pt->cnt_bytes = ALIGN_UP((size_t)(mem->size >> 12) * sizeof(uint16_t), (size_t)4096);
-	cnt = mmap(NULL, pt->cnt_bytes, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (cnt == MAP_FAILED)
+	cnt = mem_pt_counts(mem);
+	if (!cnt)
 		goto err_free_cache;
 	pt->cnt = cnt;
-	if (pgt_inject_fail())
-		goto err_unmap_cnt;
 	ret = iommu_mem_alloc(mem, pt->root_bytes, &pt->root_pa);
 	if (ret)
-		goto err_unmap_cnt;
+		goto err_free_cache;
 	pt->table_pages = pt->root_bytes >> 12;
 	*out = pt;
 	return 0;
 
-err_unmap_cnt:
-	munmap(pt->cnt, pt->cnt_bytes);
 err_free_cache:
 	iu_free(pt->cache);
 err_free_pt:
@@ -237,6 +216,7 @@ static void pgt_free_all(struct iommu_pgtable *pt, unsigned int l, uint64_t tpa,
 		for (uint64_t i = 0; i < n; i++)
 			if (t[i] && pgt_is_table(pt, l, t[i]))
 				pgt_free_all(pt, l - 1, t[i] & pt->oa_mask, pt->table_bytes);
+	*pgt_cnt(pt, tpa) = 0;		/* the counts are shared with the next owner */
 	(void)iommu_mem_release(pt->mem, tpa, bytes);
 }
 
@@ -247,7 +227,6 @@ IOMMU_EXPORT void iommu_pgtable_free(struct iommu_pgtable *pt)
 	pgt_free_all(pt, pt->top, pt->root_pa, pt->root_bytes);
 	while (pt->cache_n)
 		(void)iommu_mem_release(pt->mem, pt->cache[--pt->cache_n], pt->table_bytes);
-	munmap(pt->cnt, pt->cnt_bytes);
 	iu_free(pt->cache);
 	iu_free(pt);
 }

@@ -45,6 +45,11 @@ static bool should_fail(void)
 	return false;
 }
 
+bool iu_fail_now(void)
+{
+	return should_fail();
+}
+
 void *iu_malloc(size_t size)
 {
 	void *p;

@@ -32,7 +32,12 @@ void *iu_realloc(void *p, size_t size);
 char *iu_strdup(const char *s);
 void iu_free(void *p);
 
-/* Fault injection: the nth allocation from now (1-based) fails; 0 disables. */
+/*
+ * Fault injection: the nth allocation from now (1-based) fails; 0 disables.
+ * Allocators that do not go through iu_malloc (the RAM model) ask
+ * iu_fail_now() so they count as injection points too.
+ */
+bool iu_fail_now(void);
 void iu_fail_nth(unsigned long n);
 /* Allocations that failed by injection since the last iu_fail_nth(). */
 unsigned long iu_fail_hits(void);

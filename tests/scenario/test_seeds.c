@@ -463,9 +463,9 @@ static void test_failing_port_strands_nobody(void **state)
 struct race {
 	struct th *t;
 	struct iommu_dev *host;
-	struct iommu_dev *volatile dev;
+	struct iommu_dev *dev;		/* under mu */
 	pthread_mutex_t mu;
-	volatile bool stop;
+	bool stop;			/* atomic */
 	unsigned long allocs, enodev, tries;
 };
 
@@ -483,7 +483,7 @@ static void *race_alloc(void *arg)
 {
 	struct race *r = arg;
 
-	while (!r->stop) {
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
 		struct iommu_dev *d = race_take(r);
 		struct iommu_domain *dom;
 		int ret;
@@ -544,7 +544,7 @@ static void test_domain_alloc_races_removal(void **state)
 		pthread_mutex_unlock(&r.mu);
 		iommu_dev_put(d);
 	}
-	r.stop = true;
+	__atomic_store_n(&r.stop, true, __ATOMIC_RELEASE);
 	for (int i = 0; i < 3; i++)
 		pthread_join(th[i], NULL);
 	assert_true(r.allocs > 0);
