@@ -8,34 +8,42 @@
  * context table, the IOTLB and the page table, never the core's idea of
  * which domain is attached.
  *
- * Page table: 4 levels of 512 entries over a 48-bit IOVA, leaves at level 1
- * (1G), 2 (2M) or 3 (4K). It lives in host memory; the real formats of
- * src/pgtable replace it in the hardware models.
+ * Page tables: real formats from src/pgtable, living in the machine's RAM
+ * (Arm stage 1 for the PCI variant, Arm stage 2 for the stream variant,
+ * x86-64 for the single-group variant), and walked on an IOTLB miss by the
+ * independent hardware walker, exactly as the context entry describes them.
  */
 #include <string.h>
 #include "core/core.h"
 #include "iommu/mock.h"
+#include "iommu/pgtable.h"
 
 #define MOCK_ID_BITS	24		/* stream IDs up to 2^24, like many SMMUs */
 #define MOCK_MAX_IDS	(1u << MOCK_ID_BITS)
 #define CTX_L2_BITS	12		/* context table: 2 levels of 4096 */
 #define IOTLB_SIZE	256
+#define MOCK_PRIVATE_RAM (1ull << 32)	/* table store when the machine has no RAM */
 
-/* Ranks below the leaf locks (the RAM allocator is taken under them). */
+/*
+ * Ranks below the leaf locks, in the order the hardware path takes them:
+ * context table, then a domain's page table (walk), then the IOTLB.
+ */
 static const struct iu_lock_class mock_hw_class = { "mock-hw", IU_RANK_LEAF - 10, false };
-static const struct iu_lock_class mock_pt_class = { "mock-pgtable", IU_RANK_LEAF - 5, false };
+static const struct iu_lock_class mock_pt_class = { "mock-pgtable", IU_RANK_LEAF - 6, false };
+static const struct iu_lock_class mock_tlb_class = { "mock-iotlb", IU_RANK_LEAF - 4, false };
 
-/* Page-table entry: bit 0 valid, bit 1 leaf, prot bits 2.., address bits 12..51. */
-#define PTE_VALID	BIT(0)
-#define PTE_LEAF	BIT(1)
-#define PTE_PROT_SHIFT	2
-#define PTE_ADDR_MASK	GENMASK(51, 12)
+/* The page-table format each variant's hardware walks. */
+static const struct iommu_pgtable_cfg variant_pgtable[IOMMU_MOCK_NR_VARIANTS] = {
+	[IOMMU_MOCK_PCI] = { .fmt = IOMMU_PGTABLE_ARM_S1, .granule = 4096, .ias = 48, .oas = 48 },
+	[IOMMU_MOCK_STREAM] = { .fmt = IOMMU_PGTABLE_ARM_S2, .granule = 4096, .ias = 48, .oas = 48 },
+	[IOMMU_MOCK_SINGLE] = { .fmt = IOMMU_PGTABLE_X86_64, .granule = 4096, .ias = 47, .oas = 48 },
+};
 
 struct mock_domain {
 	struct iommu_domain dom;
-	struct iu_mutex pt_lock;
-	uint64_t *root;			/* level 0 table (host memory) */
-	unsigned long ntables;		/* tables below the root, to skip freeing none */
+	struct iu_mutex pt_lock;	/* serialises page-table updates and walks */
+	struct iommu_pgtable *pt;	/* paging domains */
+	struct iommu_pgtable_hw hw;	/* what the context entry holds */
 	unsigned int asid;		/* IOTLB tag */
 	enum iommu_domain_type kind;	/* BLOCKED, IDENTITY or a paging type */
 	struct mock_iommu *mi;
@@ -51,12 +59,15 @@ struct iotlb_entry {
 struct mock_iommu {
 	enum iommu_mock_variant variant;
 	struct iommu_device *iommu;
-	struct iu_mutex hw_lock;	/* context table and IOTLB */
+	struct iommu_mem *mem;		/* where its page tables live */
+	bool own_mem;			/* the machine has no RAM model: a private one */
+	struct iu_mutex hw_lock;	/* the context table */
 	/* Context table: ID -> domain, two levels, leaves allocated on first use. */
 	struct iommu_domain **ctx_tbl[1u << (MOCK_ID_BITS - CTX_L2_BITS)];
+	struct iu_mutex tlb_lock;	/* the IOTLB */
 	struct iotlb_entry iotlb[IOTLB_SIZE];
-	unsigned int next_asid;
-	uint64_t iotlb_hits, iotlb_misses;
+	unsigned int next_asid;		/* hw_lock */
+	uint64_t iotlb_hits, iotlb_misses;	/* tlb_lock */
 };
 
 struct mock_master {
@@ -102,122 +113,22 @@ static int injected(enum iommu_mock_op op)
 }
 
 /* ------------------------------------------------------------------ */
-/* Page table                                                         */
-
-static unsigned int level_shift(int level)
-{
-	return 39 - 9 * level;		/* level 0: 39, 1: 30, 2: 21, 3: 12 */
-}
-
-static int pgsize_level(uint64_t pgsize)
-{
-	switch (pgsize) {
-	case 1ull << 30: return 1;
-	case 1ull << 21: return 2;
-	case 1ull << 12: return 3;
-	}
-	return -1;
-}
-
-static uint64_t *table_of(uint64_t pte)
-{
-	return (uint64_t *)(uintptr_t)(pte & ~(uint64_t)(PTE_VALID | PTE_LEAF));
-}
-
-static void pt_free(uint64_t *table, int level)
-{
-	if (!table)
-		return;
-	for (int i = 0; level < 3 && i < 512; i++)
-		if ((table[i] & PTE_VALID) && !(table[i] & PTE_LEAF))
-			pt_free(table_of(table[i]), level + 1);
-	iu_free(table);
-}
-
-/* The entry for @iova at @target level, creating tables; NULL: a leaf is in the way or ENOMEM. */
-static uint64_t *pt_slot(struct mock_domain *md, uint64_t iova, int target, bool create, int *err)
-{
-	uint64_t *table = md->root;
-
-	for (int level = 0; level < target; level++) {
-		uint64_t *pte = &table[(iova >> level_shift(level)) & 511];
-
-		if (!(*pte & PTE_VALID)) {
-			uint64_t *next;
-
-			if (!create) {
-				*err = -ENOENT;
-				return NULL;
-			}
-			next = iu_zalloc(512 * sizeof(uint64_t));
-			if (!next) {
-				*err = -ENOMEM;
-				return NULL;
-			}
-			*pte = (uint64_t)(uintptr_t)next | PTE_VALID;
-			md->ntables++;
-		} else if (*pte & PTE_LEAF) {
-			*err = -EEXIST;
-			return NULL;
-		}
-		table = table_of(*pte);
-	}
-	return &table[(iova >> level_shift(target)) & 511];
-}
-
-/* Walk for @iova: the leaf entry and its size, or 0. pt_lock held. */
-static uint64_t pt_lookup(struct mock_domain *md, uint64_t iova, uint64_t *size)
-{
-	uint64_t *table = md->root;
-
-	if (iova >> IOMMU_MOCK_IAS)
-		return 0;
-	for (int level = 0; level <= 3; level++) {
-		uint64_t pte = table[(iova >> level_shift(level)) & 511];
-
-		if (!(pte & PTE_VALID))
-			return 0;
-		if (pte & PTE_LEAF) {
-			*size = 1ull << level_shift(level);
-			return pte;
-		}
-		table = table_of(pte);
-	}
-	return 0;
-}
+/* Page table: a real format from src/pgtable                         */
 
 static int mock_map_pages(struct iommu_domain *d, uint64_t iova, uint64_t paddr,
 			  uint64_t pgsize, uint64_t pgcount, unsigned int prot, uint64_t *mapped)
 {
 	struct mock_domain *md = container_of(d, struct mock_domain, dom);
-	int level = pgsize_level(pgsize), ret = 0;
+	int ret;
 
 	*mapped = 0;
-	if (level < 0 || (iova | paddr) & (pgsize - 1) || !(prot & (IOMMU_READ | IOMMU_WRITE)))
+	if (!(prot & (IOMMU_READ | IOMMU_WRITE)))
 		return -EINVAL;
 	ret = injected(IOMMU_MOCK_OP_MAP);
 	if (ret)
 		return ret;
 	iu_mutex_lock(&md->pt_lock);
-	for (uint64_t i = 0; i < pgcount; i++) {
-		uint64_t *pte;
-
-		if ((iova + pgsize - 1) >> IOMMU_MOCK_IAS) {
-			ret = -ERANGE;
-			break;
-		}
-		pte = pt_slot(md, iova, level, true, &ret);
-		if (!pte)
-			break;
-		if (*pte & PTE_VALID) {
-			ret = -EEXIST;
-			break;
-		}
-		*pte = (paddr & PTE_ADDR_MASK) | ((uint64_t)prot << PTE_PROT_SHIFT) | PTE_VALID | PTE_LEAF;
-		iova += pgsize;
-		paddr += pgsize;
-		*mapped += pgsize;
-	}
+	ret = iommu_pgtable_map_pages(md->pt, iova, paddr, pgsize, pgcount, prot, mapped);
 	iu_mutex_unlock(&md->pt_lock);
 	return ret;
 }
@@ -226,23 +137,11 @@ static uint64_t mock_unmap_pages(struct iommu_domain *d, uint64_t iova, uint64_t
 				 uint64_t pgcount, struct iommu_iotlb_gather *gather)
 {
 	struct mock_domain *md = container_of(d, struct mock_domain, dom);
-	uint64_t done = 0;
+	uint64_t done;
 
+	/* Policy (the library's): a larger page is never split; stop at it. */
 	iu_mutex_lock(&md->pt_lock);
-	for (uint64_t i = 0; i < pgcount; i++) {
-		uint64_t size, pte = pt_lookup(md, iova, &size);
-		uint64_t *slot;
-		int err;
-
-		/* Policy: never split a larger page; stop at holes. */
-		if (!pte || size != pgsize || (iova & (size - 1)))
-			break;
-		slot = pt_slot(md, iova, pgsize_level(size), false, &err);
-		*slot = 0;
-		iommu_iotlb_gather_add(gather, iova, size);
-		iova += size;
-		done += size;
-	}
+	done = iommu_pgtable_unmap_pages(md->pt, iova, pgsize, pgcount, gather);
 	iu_mutex_unlock(&md->pt_lock);
 	return done;
 }
@@ -250,15 +149,12 @@ static uint64_t mock_unmap_pages(struct iommu_domain *d, uint64_t iova, uint64_t
 static int mock_iova_to_phys(struct iommu_domain *d, uint64_t iova, uint64_t *paddr)
 {
 	struct mock_domain *md = container_of(d, struct mock_domain, dom);
-	uint64_t size, pte;
+	int ret;
 
 	iu_mutex_lock(&md->pt_lock);
-	pte = pt_lookup(md, iova, &size);
+	ret = iommu_pgtable_iova_to_phys(md->pt, iova, paddr);
 	iu_mutex_unlock(&md->pt_lock);
-	if (!pte)
-		return -ENOENT;
-	*paddr = (pte & PTE_ADDR_MASK & ~(size - 1)) | (iova & (size - 1));
-	return 0;
+	return ret;
 }
 
 /* ------------------------------------------------------------------ */
@@ -283,19 +179,47 @@ static void mock_iotlb_sync(struct iommu_domain *d, struct iommu_iotlb_gather *g
 {
 	struct mock_domain *md = container_of(d, struct mock_domain, dom);
 
-	iu_mutex_lock(&md->mi->hw_lock);
+	iu_mutex_lock(&md->mi->tlb_lock);
 	iotlb_inv_range(md->mi, md->asid, g->start, g->end);
-	iu_mutex_unlock(&md->mi->hw_lock);
+	iu_mutex_unlock(&md->mi->tlb_lock);
 }
 
 static void mock_flush_all(struct iommu_domain *d)
 {
 	struct mock_domain *md = container_of(d, struct mock_domain, dom);
 
-	iu_mutex_lock(&md->mi->hw_lock);
+	iu_mutex_lock(&md->mi->tlb_lock);
 	iotlb_inv_range(md->mi, md->asid, 0, UINT64_MAX);
-	iu_mutex_unlock(&md->mi->hw_lock);
+	iu_mutex_unlock(&md->mi->tlb_lock);
 }
+
+/* The page table's invalidation requests (io-pgtable's iommu_flush_ops). */
+static void tlb_flush_all(void *cookie)
+{
+	mock_flush_all(&((struct mock_domain *)cookie)->dom);
+}
+
+static void tlb_flush_walk(uint64_t iova, uint64_t size, uint64_t granule, void *cookie)
+{
+	struct mock_domain *md = cookie;
+
+	(void)granule;
+	iu_mutex_lock(&md->mi->tlb_lock);
+	iotlb_inv_range(md->mi, md->asid, iova, iova + size - 1);
+	iu_mutex_unlock(&md->mi->tlb_lock);
+}
+
+static void tlb_add_page(void *gather, uint64_t iova, uint64_t granule, void *cookie)
+{
+	(void)cookie;
+	iommu_iotlb_gather_add(gather, iova, granule);
+}
+
+static const struct iommu_pgtable_tlb_ops mock_tlb_ops = {
+	.flush_all = tlb_flush_all,
+	.flush_walk = tlb_flush_walk,
+	.add_page = tlb_add_page,
+};
 
 /* ------------------------------------------------------------------ */
 /* Domains                                                            */
@@ -342,13 +266,10 @@ static void mock_domain_free(struct iommu_domain *d)
 {
 	struct mock_domain *md = container_of(d, struct mock_domain, dom);
 
-	if (md->root) {
+	if (md->pt) {
 		/* No context points here any more; drop its IOTLB entries. */
 		mock_flush_all(d);
-		if (md->ntables)
-			pt_free(md->root, 0);
-		else
-			iu_free(md->root);
+		iommu_pgtable_free(md->pt);
 	}
 	iu_mutex_destroy(&md->pt_lock);
 	iu_free(md);
@@ -392,19 +313,22 @@ static int mock_domain_alloc(struct iommu_device *iommu, struct iommu_dev *dev,
 		*out = &md->dom;
 		return 0;
 	}
-	md->root = iu_zalloc(512 * sizeof(uint64_t));
-	if (!md->root) {
+	ret = iommu_pgtable_alloc(mi->mem, &variant_pgtable[mi->variant], &mock_tlb_ops, md, &md->pt);
+	if (ret) {
 		iu_mutex_destroy(&md->pt_lock);
 		iu_free(md);
-		return -ENOMEM;
+		return ret;
 	}
+	iommu_pgtable_hw_get(md->pt, &md->hw);
+	struct iommu_pgtable_info info;
+	iommu_pgtable_info(md->pt, &info);
 	iu_mutex_lock(&mi->hw_lock);
 	md->asid = ++mi->next_asid;
 	iu_mutex_unlock(&mi->hw_lock);
 	md->dom.ops = &mock_paging_ops;
-	md->dom.pgsize_bitmap = (1ull << 12) | (1ull << 21) | (1ull << 30);
+	md->dom.pgsize_bitmap = info.pgsize_bitmap;
 	md->dom.aperture_start = 0;
-	md->dom.aperture_end = (1ull << IOMMU_MOCK_IAS) - 1;
+	md->dom.aperture_end = (1ull << info.ias) - 1;
 	*out = &md->dom;
 	return 0;
 }
@@ -412,14 +336,28 @@ static int mock_domain_alloc(struct iommu_device *iommu, struct iommu_dev *dev,
 /* ------------------------------------------------------------------ */
 /* The hardware path                                                  */
 
+static enum iommu_fault_reason walk_reason(enum iommu_pgtable_fault f)
+{
+	switch (f) {
+	case IOMMU_PGTABLE_FAULT_PERMISSION: return IOMMU_FAULT_PERMISSION;
+	case IOMMU_PGTABLE_FAULT_ADDR_SIZE: return IOMMU_FAULT_ADDRESS_SIZE;
+	default: return IOMMU_FAULT_TRANSLATION;
+	}
+}
+
+/*
+ * The hardware: context table -> IOTLB -> page-table walk by the
+ * independent walker over RAM. It never asks the driver's software view.
+ */
 static int mock_translate(struct iommu_device *iommu, uint32_t id, uint64_t iova,
 			  unsigned int access, uint64_t *pa, enum iommu_fault_reason *reason)
 {
 	struct mock_iommu *mi = iommu_device_priv(iommu);
+	struct iommu_pgtable_walk_result res;
 	struct iommu_domain *d, **slot;
 	struct mock_domain *md;
 	struct iotlb_entry *e;
-	uint64_t pfn = iova >> 12, size, pte;
+	uint64_t pfn = iova >> 12;
 	unsigned int prot;
 	int ret = 0;
 
@@ -445,29 +383,35 @@ static int mock_translate(struct iommu_device *iommu, uint32_t id, uint64_t iova
 		*pa = iova;
 		goto out;
 	}
-	if (iova >> IOMMU_MOCK_IAS) {
-		*reason = IOMMU_FAULT_ADDRESS_SIZE;
-		ret = -EFAULT;
-		goto out;
-	}
+
+	iu_mutex_lock(&mi->tlb_lock);
 	e = iotlb_slot(mi, md->asid, pfn);
 	if (e->valid && e->asid == md->asid && e->iova_pfn == pfn) {
 		mi->iotlb_hits++;
 		prot = e->prot;
 		*pa = (e->pa_pfn << 12) | (iova & 0xfff);
+		iu_mutex_unlock(&mi->tlb_lock);
 	} else {
 		mi->iotlb_misses++;
+		iu_mutex_unlock(&mi->tlb_lock);
 		iu_mutex_lock(&md->pt_lock);
-		pte = pt_lookup(md, iova, &size);
+		ret = iommu_pgtable_walk(mi->mem, &md->hw, iova,
+					 access & IOMMU_WRITE ? IOMMU_PGTABLE_ACC_WRITE : IOMMU_PGTABLE_ACC_READ,
+					 &res);
 		iu_mutex_unlock(&md->pt_lock);
-		if (!pte) {
-			*reason = IOMMU_FAULT_TRANSLATION;
+		if (ret && res.fault != IOMMU_PGTABLE_FAULT_PERMISSION) {
+			*reason = walk_reason(res.fault);
 			ret = -EFAULT;
 			goto out;
 		}
-		prot = (unsigned int)(pte >> PTE_PROT_SHIFT) & IOMMU_PROT_MASK;
-		*pa = (pte & PTE_ADDR_MASK & ~(size - 1)) | (iova & (size - 1));
-		*e = (struct iotlb_entry){ true, md->asid, pfn, *pa >> 12, prot };
+		/* A permission fault still names the leaf: cache what it allows. */
+		ret = 0;
+		prot = res.prot;
+		*pa = res.pa;
+		iu_mutex_lock(&mi->tlb_lock);
+		if (res.fault == IOMMU_PGTABLE_FAULT_NONE)
+			*e = (struct iotlb_entry){ true, md->asid, pfn, res.pa >> 12, prot };
+		iu_mutex_unlock(&mi->tlb_lock);
 	}
 	if (((access & IOMMU_READ) && !(prot & IOMMU_READ)) ||
 	    ((access & IOMMU_WRITE) && !(prot & IOMMU_WRITE))) {
@@ -572,7 +516,16 @@ static int mock_probe(struct iommu_dev *dev, enum iommu_mock_variant v)
 	if (!mi)
 		return -ENOMEM;
 	mi->variant = v;
+	/* Tables live in the machine's RAM; a machine without one gets a private store. */
+	mi->mem = iommu_ctx_mem(iommu_dev_ctx(dev));
+	if (!mi->mem) {
+		ret = iommu_mem_new(0, MOCK_PRIVATE_RAM, &mi->mem);
+		if (ret)
+			goto err_free;
+		mi->own_mem = true;
+	}
 	iu_mutex_init(&mi->hw_lock, &mock_hw_class);
+	iu_mutex_init(&mi->tlb_lock, &mock_tlb_class);
 	iommu_dev_set_drvdata(dev, mi);
 	ret = iommu_device_register(dev, &mock_ops[v], mi, &mi->iommu);
 	if (ret)
@@ -581,7 +534,11 @@ static int mock_probe(struct iommu_dev *dev, enum iommu_mock_variant v)
 
 err_destroy:
 	iommu_dev_set_drvdata(dev, NULL);
+	iu_mutex_destroy(&mi->tlb_lock);
 	iu_mutex_destroy(&mi->hw_lock);
+	if (mi->own_mem)
+		iommu_mem_free(mi->mem);
+err_free:
 	iu_free(mi);
 	return ret;
 }
@@ -592,7 +549,10 @@ static void mock_remove(struct iommu_dev *dev)
 
 	iommu_device_unregister(mi->iommu);
 	iommu_dev_set_drvdata(dev, NULL);
+	iu_mutex_destroy(&mi->tlb_lock);
 	iu_mutex_destroy(&mi->hw_lock);
+	if (mi->own_mem)
+		iommu_mem_free(mi->mem);
 	for (size_t i = 0; i < ARRAY_SIZE(mi->ctx_tbl); i++)
 		iu_free(mi->ctx_tbl[i]);
 	iu_free(mi);
