@@ -3,16 +3,21 @@
  * libiommu - the selftest ("mock") IOMMU driver.
  *
  * A complete IOMMU driver for a simple modelled IOMMU: a context table indexed
- * by ID (stream / requester ID), a tagged IOTLB, and a 4-level page table with
- * 4K/2M/1G pages. Three variants with the group policies of real drivers, so a
- * machine can mix "different" IOMMUs:
+ * by ID (stream / requester ID), a tagged IOTLB, and page tables in a real
+ * format (src/pgtable) that the hardware path walks with the independent
+ * walker on an IOTLB miss. Three variants with the group policies of real
+ * drivers, so a machine can mix "different" IOMMUs:
  *   IOMMU_MOCK_PCI     compatible "libiommu,mock-pci-iommu": Linux's PCI rule
  *                      (ACS, aliases, multifunction); like SMMUv3 / VT-d.
+ *                      Arm VMSAv8-64 stage-1 tables, 4K granule, 48 bits.
  *   IOMMU_MOCK_STREAM  compatible "libiommu,mock-stream-iommu": per device, but
  *                      devices sharing a stream ID share a group (Arm SMMU
- *                      stream matching).
+ *                      stream matching). Arm stage-2 tables, 4K, 48 bits.
  *   IOMMU_MOCK_SINGLE  compatible "libiommu,mock-single-iommu": one group per
- *                      instance (like Rockchip or Allwinner IOMMUs).
+ *                      instance (like Rockchip or Allwinner IOMMUs). x86-64
+ *                      4-level tables, 47 bits.
+ * Tables live in the machine's RAM model (iommu_ctx_opts.mem); a machine
+ * without one gets a private 4 GiB (lazily committed) table store.
  * Every device gets a software MSI window at 0x08000000 (1 MiB) as a reserved
  * region. Display-class PCI functions prefer an identity default domain (as
  * intel-iommu does for integrated graphics).
@@ -37,7 +42,7 @@ enum iommu_mock_variant {
 
 #define IOMMU_MOCK_MSI_BASE	0x08000000ull
 #define IOMMU_MOCK_MSI_SIZE	0x00100000ull
-#define IOMMU_MOCK_IAS		48	/* input address bits */
+#define IOMMU_MOCK_IAS		48	/* input address bits at most (x86-64: 47) */
 
 /**
  * iommu_mock_driver() - the driver of a variant, to pass to
