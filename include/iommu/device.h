@@ -243,6 +243,8 @@ IOMMU_EXPORT const struct iommu_pci_info *iommu_dev_pci(const struct iommu_dev *
 IOMMU_EXPORT const struct iommu_driver *iommu_dev_driver(const struct iommu_dev *dev);
 IOMMU_EXPORT bool iommu_dev_is_present(const struct iommu_dev *dev);
 IOMMU_EXPORT bool iommu_dev_is_deferred(const struct iommu_dev *dev);
+/** A driver's probe failed with a real error; it is retried only when a driver registers or on reprobe. */
+IOMMU_EXPORT bool iommu_dev_probe_failed(const struct iommu_dev *dev);
 /** Driver-private data; set in probe, cleared after remove. */
 IOMMU_EXPORT void *iommu_dev_drvdata(const struct iommu_dev *dev);
 IOMMU_EXPORT void iommu_dev_set_drvdata(struct iommu_dev *dev, void *data);

@@ -386,6 +386,11 @@ IOMMU_EXPORT bool iommu_dev_is_deferred(const struct iommu_dev *dev)
 	return dev && BASE_LOAD(dev->deferred);
 }
 
+IOMMU_EXPORT bool iommu_dev_probe_failed(const struct iommu_dev *dev)
+{
+	return dev && BASE_LOAD(dev->probe_failed);
+}
+
 IOMMU_EXPORT void *iommu_dev_drvdata(const struct iommu_dev *dev)
 {
 	return dev ? dev->drvdata : NULL;

@@ -50,7 +50,7 @@ struct dev_row {
 	uint32_t ids[IOMMU_FW_MAX_IDS];
 	int nids;
 	int group;			/* -1: none */
-	bool deferred;
+	bool deferred, failed;
 };
 
 static void dev_row(struct iommu_dev *dev, struct dev_row *r)
@@ -66,6 +66,7 @@ static void dev_row(struct iommu_dev *dev, struct dev_row *r)
 	r->nids = iommu_dev_ids(dev, r->ids, IOMMU_FW_MAX_IDS);
 	r->group = g ? (int)iommu_group_id(g) : -1;
 	r->deferred = iommu_dev_is_deferred(dev);
+	r->failed = iommu_dev_probe_failed(dev);
 	iommu_group_put(g);
 }
 
@@ -119,18 +120,39 @@ static int print_group(struct iommu_group *g, void *arg)
 	return 0;
 }
 
+struct iommu_counts {
+	struct iommu_device *mmu;
+	unsigned int groups, devices;
+};
+
+static int count_for_iommu(struct iommu_group *g, void *arg)
+{
+	struct iommu_counts *c = arg;
+
+	if (iommu_group_iommu(g) == c->mmu) {
+		c->groups++;
+		c->devices += iommu_group_count(g);
+	}
+	return 0;
+}
+
 static int print_iommu(struct iommu_device *mmu, void *arg)
 {
 	struct group_ctx *gc = arg;
+	struct iommu_counts c = { mmu, 0, 0 };
+
+	iommu_for_each_group(iommu_dev_ctx(iommu_device_dev(mmu)), count_for_iommu, &c);
 
 	if (gc->j) {
 		iu_json_obj_begin(gc->j, NULL);
 		iu_json_str(gc->j, "name", iommu_device_name(mmu));
 		iu_json_str(gc->j, "driver", iommu_device_driver_name(mmu));
+		iu_json_u64(gc->j, "devices", c.devices);
+		iu_json_u64(gc->j, "groups", c.groups);
 		iu_json_obj_end(gc->j);
 	} else {
-		fprintf(gc->f, "  %-18s driver %s\n", iommu_device_name(mmu),
-			iommu_device_driver_name(mmu));
+		fprintf(gc->f, "  %-18s driver %-18s %2u devices in %2u groups\n", iommu_device_name(mmu),
+			iommu_device_driver_name(mmu), c.devices, c.groups);
 	}
 	return 0;
 }
@@ -168,7 +190,7 @@ static void print_text(struct machine *m, uint64_t seed, const struct workload_r
 		if (r.group >= 0)
 			snprintf(grp, sizeof(grp), "%d", r.group);
 		printf("  %-18s %-9s %-12s %-15s %-14s %s%s\n", r.name, r.bus,
-		       r.driver ? r.driver : (r.deferred ? "(deferred)" : "-"),
+		       r.driver ? r.driver : r.deferred ? "(deferred)" : r.failed ? "(failed)" : "-",
 		       r.iommu ? r.iommu : "(none)", ids, grp,
 		       r.iommu ? "" : "   untranslated: DMA reaches memory directly");
 	}
@@ -218,6 +240,7 @@ static void print_json(struct machine *m, uint64_t seed, const struct workload_r
 		iu_json_str(&j, "bus", r.bus);
 		iu_json_str(&j, "driver", r.driver);
 		iu_json_bool(&j, "deferred", r.deferred);
+		iu_json_bool(&j, "probe_failed", r.failed);
 		iu_json_str(&j, "iommu", r.iommu);
 		iu_json_arr_begin(&j, "ids");
 		for (int k = 0; k < r.nids && k < IOMMU_FW_MAX_IDS; k++)
