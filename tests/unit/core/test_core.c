@@ -230,6 +230,43 @@ static void test_strict_and_lazy_invalidation(void **state)
 	iommu_group_put(g);
 }
 
+/* Attach is all or nothing: a failure on the second device rolls the first back. */
+static void test_attach_all_or_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct iommu_dev *fn[3];
+	struct iommu_group *g;
+	struct iommu_domain *dom;
+	uint64_t pa;
+	uint8_t b[8];
+	int owner;
+
+	for (int i = 0; i < 3; i++)
+		fn[i] = th_pci_new(&f->t, f->host, &(struct th_pci){ 0, 9, (uint8_t)i, IOMMU_PCIE_RC_END, true }, true);
+	g = iommu_group_get(fn[0]);
+	assert_int_equal(iommu_group_count(g), 3);
+	assert_int_equal(iommu_group_claim_dma_owner(g, &owner), 0);
+	assert_int_equal(iommu_paging_domain_alloc(g, &dom), 0);
+	assert_int_equal(iommu_mem_alloc(f->t.mem, 4096, &pa), 0);
+	assert_int_equal(iommu_map(dom, 0x200000, pa, 4096, IOMMU_READ | IOMMU_WRITE), 0);
+
+	assert_int_equal(iommu_mock_fail(IOMMU_MOCK_OP_ATTACH, 2, -EIO), 0);
+	assert_int_equal(iommu_attach_group(dom, g), -EIO);
+	assert_int_equal(iommu_domain_type(iommu_group_domain(g)), IOMMU_DOMAIN_BLOCKED);
+	/* No function reaches the domain's mapping: the first was rolled back. */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(iommu_dma_read(fn[i], 0x200000, b, 8), -EFAULT);
+
+	assert_int_equal(iommu_attach_group(dom, g), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(iommu_dma_read(fn[i], 0x200000, b, 8), 0);
+	assert_int_equal(iommu_detach_group(dom, g), 0);
+	assert_int_equal(iommu_group_release_dma_owner(g, &owner), 0);
+	assert_int_equal(iommu_domain_free(dom), 0);
+	iommu_mem_release(f->t.mem, pa, 4096);
+	iommu_group_put(g);
+}
+
 /* Bad arguments: a negative errno and no change. */
 static void test_bad_arguments(void **state)
 {
@@ -375,6 +412,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ownership_and_attach, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_unmap_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_strict_and_lazy_invalidation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attach_all_or_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
 		cmocka_unit_test(test_allocation_failures),
 	};
