@@ -120,6 +120,26 @@ struct iommu_pgtable_tlb_ops {
 	void (*change_top)(void *cookie, uint64_t root, unsigned int levels);
 };
 
+/**
+ * struct iommu_pgtable_gather - a ready-made gather: the IOVA range an unmap
+ * made stale, inclusive (@start > @end when empty), and the smallest leaf
+ * size added. Same layout as the core's struct iommu_iotlb_gather.
+ */
+struct iommu_pgtable_gather {
+	uint64_t start, end;
+	uint64_t pgsize;
+};
+
+/**
+ * iommu_pgtable_gather_add_page() - an add_page callback that merges
+ * [iova, iova + granule) into a struct iommu_pgtable_gather. When a table's
+ * add_page is this function, unmap merges each run of cleared leaves into the
+ * gather at once instead of calling it per leaf: the same gather, without an
+ * indirect call per page.
+ */
+IOMMU_EXPORT void iommu_pgtable_gather_add_page(void *gather, uint64_t iova, uint64_t granule,
+						void *cookie);
+
 /* Bits of struct iommu_pgtable_hw.flags */
 /* Hardware updates dirty state (Arm TCR/VTCR.HD, VT-d SSADE, AMD HAD, x86 D). */
 #define IOMMU_PGTABLE_HW_DIRTY		(1u << 0)

@@ -68,6 +68,9 @@ struct mock_iommu {
 	struct iotlb_entry iotlb[IOTLB_SIZE];
 	unsigned int next_asid;		/* hw_lock */
 	uint64_t iotlb_hits, iotlb_misses;	/* tlb_lock */
+	/* Described instances: their own name and policy, and the caller's hooks. */
+	struct iommu_ops ops;
+	struct iommu_mock_desc desc;
 };
 
 struct mock_master {
@@ -209,16 +212,17 @@ static void tlb_flush_walk(uint64_t iova, uint64_t size, uint64_t granule, void 
 	iu_mutex_unlock(&md->mi->tlb_lock);
 }
 
-static void tlb_add_page(void *gather, uint64_t iova, uint64_t granule, void *cookie)
-{
-	(void)cookie;
-	iommu_iotlb_gather_add(gather, iova, granule);
-}
+/* The core's gather is the page table's standard one: merge whole runs. */
+_Static_assert(sizeof(struct iommu_iotlb_gather) == sizeof(struct iommu_pgtable_gather) &&
+	       offsetof(struct iommu_iotlb_gather, start) == offsetof(struct iommu_pgtable_gather, start) &&
+	       offsetof(struct iommu_iotlb_gather, end) == offsetof(struct iommu_pgtable_gather, end) &&
+	       offsetof(struct iommu_iotlb_gather, pgsize) == offsetof(struct iommu_pgtable_gather, pgsize),
+	       "gather layouts differ");
 
 static const struct iommu_pgtable_tlb_ops mock_tlb_ops = {
 	.flush_all = tlb_flush_all,
 	.flush_walk = tlb_flush_walk,
-	.add_page = tlb_add_page,
+	.add_page = iommu_pgtable_gather_add_page,
 };
 
 /* ------------------------------------------------------------------ */
@@ -429,11 +433,10 @@ out:
 static int mock_probe_device(struct iommu_device *iommu, struct iommu_dev *dev,
 			     const uint32_t *ids, unsigned int nids, void **priv)
 {
+	struct mock_iommu *mi = iommu_device_priv(iommu);
 	struct mock_master *mm;
 	int ret = injected(IOMMU_MOCK_OP_PROBE_DEVICE);
 
-	(void)iommu;
-	(void)dev;
 	if (ret)
 		return ret;
 	if (!nids)
@@ -444,6 +447,14 @@ static int mock_probe_device(struct iommu_device *iommu, struct iommu_dev *dev,
 	mm = iu_zalloc(sizeof(*mm));
 	if (!mm)
 		return -ENOMEM;
+	/* A described instance's driver may refuse the device, as the real one would. */
+	if (mi->desc.probe_device) {
+		ret = mi->desc.probe_device(mi->desc.arg, dev, ids, nids);
+		if (ret) {
+			iu_free(mm);
+			return ret;
+		}
+	}
 	memcpy(mm->ids, ids, nids * sizeof(*ids));
 	mm->nids = nids;
 	*priv = mm;
@@ -466,6 +477,8 @@ static void mock_release_device(struct iommu_device *iommu, struct iommu_dev *de
 	}
 	iu_mutex_unlock(&mi->hw_lock);
 	iu_free(mm);
+	if (mi->desc.release_device)
+		mi->desc.release_device(mi->desc.arg, dev);
 }
 
 static enum iommu_domain_type mock_def_domain_type(struct iommu_dev *dev)
@@ -505,7 +518,9 @@ static const struct iommu_ops mock_ops[IOMMU_MOCK_NR_VARIANTS] = {
 /* ------------------------------------------------------------------ */
 /* The platform driver                                                */
 
-static int mock_probe(struct iommu_dev *dev, enum iommu_mock_variant v)
+/* @desc: NULL for the selftest variants, else a described instance's name, policy, hooks. */
+static int mock_probe(struct iommu_dev *dev, enum iommu_mock_variant v,
+		      const struct iommu_mock_desc *desc)
 {
 	struct mock_iommu *mi;
 	int ret = injected(IOMMU_MOCK_OP_PROBE);
@@ -516,6 +531,12 @@ static int mock_probe(struct iommu_dev *dev, enum iommu_mock_variant v)
 	if (!mi)
 		return -ENOMEM;
 	mi->variant = v;
+	mi->ops = mock_ops[v];
+	if (desc) {
+		mi->desc = *desc;
+		mi->ops.name = desc->name;
+		mi->ops.group_policy = desc->group_policy;
+	}
 	/* Tables live in the machine's RAM; a machine without one gets a private store. */
 	mi->mem = iommu_ctx_mem(iommu_dev_ctx(dev));
 	if (!mi->mem) {
@@ -527,7 +548,7 @@ static int mock_probe(struct iommu_dev *dev, enum iommu_mock_variant v)
 	iu_mutex_init(&mi->hw_lock, &mock_hw_class);
 	iu_mutex_init(&mi->tlb_lock, &mock_tlb_class);
 	iommu_dev_set_drvdata(dev, mi);
-	ret = iommu_device_register(dev, &mock_ops[v], mi, &mi->iommu);
+	ret = iommu_device_register(dev, &mi->ops, mi, &mi->iommu);
 	if (ret)
 		goto err_destroy;
 	return 0;
@@ -558,9 +579,34 @@ static void mock_remove(struct iommu_dev *dev)
 	iu_free(mi);
 }
 
-static int mock_probe_pci(struct iommu_dev *dev) { return mock_probe(dev, IOMMU_MOCK_PCI); }
-static int mock_probe_stream(struct iommu_dev *dev) { return mock_probe(dev, IOMMU_MOCK_STREAM); }
-static int mock_probe_single(struct iommu_dev *dev) { return mock_probe(dev, IOMMU_MOCK_SINGLE); }
+static int mock_probe_pci(struct iommu_dev *dev) { return mock_probe(dev, IOMMU_MOCK_PCI, NULL); }
+static int mock_probe_stream(struct iommu_dev *dev) { return mock_probe(dev, IOMMU_MOCK_STREAM, NULL); }
+static int mock_probe_single(struct iommu_dev *dev) { return mock_probe(dev, IOMMU_MOCK_SINGLE, NULL); }
+
+IOMMU_EXPORT int iommu_mock_probe_described(struct iommu_dev *dev, const struct iommu_mock_desc *desc)
+{
+	unsigned int pol;
+	enum iommu_mock_variant v;
+
+	if (!dev || !desc || !desc->name || (desc->group_policy & ~(0xffu | IOMMU_GROUP_SHARE_IDS)))
+		return -EINVAL;
+	pol = desc->group_policy & 0xffu;
+	if (pol == IOMMU_GROUP_PCI)
+		v = IOMMU_MOCK_PCI;
+	else if (pol == IOMMU_GROUP_PER_DEVICE)
+		v = IOMMU_MOCK_STREAM;
+	else if (pol == IOMMU_GROUP_PER_INSTANCE)
+		v = IOMMU_MOCK_SINGLE;
+	else
+		return -EINVAL;
+	return mock_probe(dev, v, desc);
+}
+
+IOMMU_EXPORT void iommu_mock_remove_described(struct iommu_dev *dev)
+{
+	if (dev && iommu_dev_drvdata(dev))
+		mock_remove(dev);
+}
 
 static const char *const compat_pci[] = { "libiommu,mock-pci-iommu", NULL };
 static const char *const compat_stream[] = { "libiommu,mock-stream-iommu", NULL };

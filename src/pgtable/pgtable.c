@@ -231,6 +231,21 @@ IOMMU_EXPORT void iommu_pgtable_free(struct iommu_pgtable *pt)
 	iu_free(pt);
 }
 
+IOMMU_EXPORT void iommu_pgtable_gather_add_page(void *gather, uint64_t iova, uint64_t granule,
+						void *cookie)
+{
+	struct iommu_pgtable_gather *g = gather;
+	uint64_t last = iova + (granule - 1);
+
+	(void)cookie;
+	if (iova < g->start)
+		g->start = iova;
+	if (last > g->end)
+		g->end = last;
+	if (!g->pgsize || granule < g->pgsize)
+		g->pgsize = granule;
+}
+
 /* ---- map ---- */
 
 /* Walk down the path of @iova from the first level whose table is empty and
@@ -604,7 +619,17 @@ static uint64_t pgt_unmap(struct iommu_pgtable *pt, uint64_t iova, uint64_t size
 			odd |= ((e & lmask) ^ lval) & (0 - pres);
 		}
 		if (likely(!odd)) {
-			if (add_page && nz == n) {
+			if (add_page == iommu_pgtable_gather_add_page && nz == n) {
+				/* The standard gather: one merge for the whole run. */
+				struct iommu_pgtable_gather *g = gather;
+
+				if (iova < g->start)
+					g->start = iova;
+				if (last > g->end)
+					g->end = last;
+				if (!g->pgsize || (1ull << sh) < g->pgsize)
+					g->pgsize = 1ull << sh;
+			} else if (add_page && nz == n) {
 				for (i = 0; i < n; i++)
 					add_page(gather, iova + (i << sh), 1ull << sh, cookie);
 			} else if (add_page) {

@@ -73,25 +73,6 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* A gather as drivers keep one: the range to invalidate. */
-struct bench_gather {
-	uint64_t start, end, pgsize;
-};
-
-static void gather_add_page(void *gather, uint64_t iova, uint64_t granule, void *cookie)
-{
-	struct bench_gather *g = gather;
-
-	(void)cookie;
-	if (!g)
-		return;
-	if (iova < g->start)
-		g->start = iova;
-	if (iova + granule > g->end)
-		g->end = iova + granule;
-	g->pgsize = granule;
-}
-
 static void nop_flush_walk(uint64_t iova, uint64_t size, uint64_t granule, void *cookie)
 {
 	(void)iova; (void)size; (void)granule; (void)cookie;
@@ -102,7 +83,7 @@ static void nop_flush_all(void *cookie) { (void)cookie; }
 static const struct iommu_pgtable_tlb_ops bench_tlb = {
 	.flush_all = nop_flush_all,
 	.flush_walk = nop_flush_walk,
-	.add_page = gather_add_page,
+	.add_page = iommu_pgtable_gather_add_page,
 };
 
 static uint64_t hot[512];
@@ -140,7 +121,7 @@ static int bench_map_unmap(struct iommu_pgtable *pt, uint64_t pgsize, uint64_t p
 	int ret = 0;
 
 	for (int b = -batches / 10; b < batches && !ret; b++) {
-		struct bench_gather g = { ~0ull, 0, 0 };
+		struct iommu_pgtable_gather g = { ~0ull, 0, 0 };
 		uint64_t t0, t1, t2;
 
 		t0 = now_ns();

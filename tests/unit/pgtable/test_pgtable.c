@@ -1023,6 +1023,73 @@ static void test_tlb_gather(void **state)
 	ctx_close(&c);
 }
 
+/*
+ * The standard gather (iommu_pgtable_gather_add_page) merges whole runs on the
+ * fast path: it must end with exactly what per-page calls build, for full
+ * runs, runs with holes, blocks and every format.
+ */
+static void slow_add_page(void *gather, uint64_t iova, uint64_t granule, void *cookie)
+{
+	iommu_pgtable_gather_add_page(gather, iova, granule, cookie);	/* same merge, no fast path */
+}
+
+static void test_standard_gather(void **state)
+{
+	static const struct iommu_pgtable_tlb_ops fast = { .add_page = iommu_pgtable_gather_add_page };
+	static const struct iommu_pgtable_tlb_ops slow = { .add_page = slow_add_page };
+	static const enum iommu_pgtable_fmt fmts[] = { IOMMU_PGTABLE_ARM_S1, IOMMU_PGTABLE_X86_64,
+						       IOMMU_PGTABLE_VTD_SS, IOMMU_PGTABLE_AMD_V1 };
+	struct iommu_mem *mem;
+
+	(void)state;
+	assert_int_equal(iommu_mem_new(RAM_BASE, RAM_SIZE, &mem), 0);
+	for (size_t f = 0; f < ARRAY_SIZE(fmts); f++) {
+		struct iommu_pgtable_cfg cfg = { .fmt = fmts[f], .ias = 39, .oas = 48 };
+		struct iommu_pgtable_gather g[2];
+		uint64_t done[2];
+
+		for (int k = 0; k < 2; k++) {
+			struct iommu_pgtable *pt;
+			uint64_t mapped;
+
+			assert_int_equal(iommu_pgtable_alloc(mem, &cfg, k ? &slow : &fast, NULL, &pt), 0);
+			/* 256 pages with two holes, then two 2M blocks. */
+			assert_int_equal(iommu_pgtable_map_pages(pt, 0x200000, RAM_BASE, SZ_4K, 256,
+								 IOMMU_READ, &mapped), 0);
+			assert_int_equal(iommu_pgtable_unmap_pages(pt, 0x200000 + 7 * SZ_4K, SZ_4K, 1, NULL), SZ_4K);
+			assert_int_equal(iommu_pgtable_unmap_pages(pt, 0x200000 + 99 * SZ_4K, SZ_4K, 1, NULL), SZ_4K);
+			assert_int_equal(iommu_pgtable_map_pages(pt, 0x40000000, RAM_BASE, SZ_2M, 2,
+								 IOMMU_READ, &mapped), 0);
+			g[k] = (struct iommu_pgtable_gather){ ~0ull, 0, 0 };
+			done[k] = iommu_pgtable_unmap_pages(pt, 0x200000, SZ_4K, 256, &g[k]);
+			assert_int_equal(g[k].start, 0x200000);
+			assert_int_equal(g[k].end, 0x200000 + 256 * SZ_4K - 1);
+			assert_int_equal(g[k].pgsize, SZ_4K);
+			struct iommu_pgtable_gather b = { ~0ull, 0, 0 };
+			assert_int_equal(iommu_pgtable_unmap_pages(pt, 0x40000000, SZ_2M, 2, &b), 2 * SZ_2M);
+			assert_int_equal(b.start, 0x40000000);
+			assert_int_equal(b.end, 0x40000000 + 2 * SZ_2M - 1);
+			assert_int_equal(b.pgsize, SZ_2M);
+			iommu_pgtable_free(pt);
+		}
+		assert_int_equal(done[0], done[1]);
+		assert_memory_equal(&g[0], &g[1], sizeof(g[0]));
+	}
+	/* A full run, where the fast path merges it in one step. */
+	struct iommu_pgtable_cfg cfg = { .fmt = IOMMU_PGTABLE_ARM_S1, .ias = 48, .oas = 48 };
+	struct iommu_pgtable *pt;
+	struct iommu_pgtable_gather g = { ~0ull, 0, 0 };
+	uint64_t mapped;
+	assert_int_equal(iommu_pgtable_alloc(mem, &cfg, &fast, NULL, &pt), 0);
+	assert_int_equal(iommu_pgtable_map_pages(pt, 0x1000000, RAM_BASE, SZ_4K, 512, IOMMU_READ, &mapped), 0);
+	assert_int_equal(iommu_pgtable_unmap_pages(pt, 0x1000000 + SZ_4K, SZ_4K, 255, &g), 255 * SZ_4K);
+	assert_int_equal(g.start, 0x1000000 + SZ_4K);
+	assert_int_equal(g.end, 0x1000000 + 256 * SZ_4K - 1);
+	iommu_pgtable_free(pt);
+	assert_int_equal(iommu_mem_pages_in_use(mem), 0);
+	iommu_mem_free(mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1040,6 +1107,7 @@ int main(void)
 		cmocka_unit_test(test_walker_faults),
 		cmocka_unit_test(test_dirty),
 		cmocka_unit_test(test_tlb_gather),
+		cmocka_unit_test(test_standard_gather),
 	};
 
 	n_variants = pt_variants(variants, MAX_VARIANTS);
