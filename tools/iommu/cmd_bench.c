@@ -231,13 +231,25 @@ static int bench_pgtable(int argc, char **argv)
 		if (!strcmp(argv[i], "--json")) {
 			json = true;
 		} else if (!strcmp(argv[i], "--batches") && i + 1 < argc) {
-			batches = atoi(argv[++i]);
-			if (batches < 11 || batches > 100001) {
-				fprintf(stderr, "iommu bench: --batches must be 11..100001\n");
+			char *end;
+			long v = strtol(argv[++i], &end, 10);
+
+			if (*end || end == argv[i] || v < 11 || v > 100001) {
+				fprintf(stderr, "iommu bench: --batches must be 11..100001, not '%s'\n", argv[i]);
 				return 2;
 			}
+			batches = (int)v;
 		} else if (!strcmp(argv[i], "--format") && i + 1 < argc) {
+			bool known = false;
+
 			only = argv[++i];
+			for (size_t f = 0; f < sizeof(bench_fmts) / sizeof(bench_fmts[0]); f++)
+				known |= !strcmp(only, bench_fmts[f].name);
+			if (!known) {
+				fprintf(stderr, "iommu bench: unknown format '%s'\n", only);
+				usage(stderr);
+				return 2;
+			}
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return 0;
