@@ -74,6 +74,48 @@ IOMMU_EXPORT int iommu_mock_fail(enum iommu_mock_op op, unsigned int nth, int er
 /** iommu_mock_calls() - how many times @op ran since the process started. */
 IOMMU_EXPORT unsigned long iommu_mock_calls(enum iommu_mock_op op);
 
+/*
+ * Described instances: the mock hardware under another driver's name and
+ * group policy, for IOMMUs known only from a firmware description (iommu
+ * topo instantiates a parsed machine and lets the core form its groups).
+ * The caller's own driver binds the IOMMU's device and calls
+ * iommu_mock_probe_described() from its probe(), and
+ * iommu_mock_remove_described() from its remove().
+ */
+struct iommu_mock_desc {
+	const char *name;		/* iommu_ops.name, e.g. "arm-smmu-v3"; borrowed */
+	unsigned int group_policy;	/* enum iommu_group_policy | IOMMU_GROUP_SHARE_IDS */
+	/*
+	 * Optional: asked from iommu_ops.probe_device with the device's IDs
+	 * before the mock accepts it. A negative errno refuses the device as
+	 * the real driver would (e.g. a stream ID another master holds); 0
+	 * accepts, and release_device() is then called when it leaves. Both run
+	 * under the core's probe lock: they must not call into the core.
+	 */
+	int (*probe_device)(void *arg, struct iommu_dev *dev, const uint32_t *ids,
+			    unsigned int nids);
+	void (*release_device)(void *arg, struct iommu_dev *dev);
+	void *arg;
+};
+
+/**
+ * iommu_mock_probe_described() - register @dev as a described instance.
+ * @dev: the IOMMU's device (present, with a firmware node), bound by the
+ *	caller's driver: this is called from that driver's probe().
+ * @desc: copied; desc->name is borrowed until the instance is removed.
+ *
+ * Page tables (for paging domains) follow the policy: Arm stage 1 for
+ * IOMMU_GROUP_PCI, Arm stage 2 for PER_DEVICE, x86-64 for PER_INSTANCE.
+ *
+ * Return: 0, -EINVAL (NULL, no name, bad policy), -ENOMEM, or the error of
+ * iommu_device_register().
+ */
+IOMMU_EXPORT int iommu_mock_probe_described(struct iommu_dev *dev,
+					    const struct iommu_mock_desc *desc);
+
+/** iommu_mock_remove_described() - undo iommu_mock_probe_described() (from remove()). */
+IOMMU_EXPORT void iommu_mock_remove_described(struct iommu_dev *dev);
+
 #ifdef __cplusplus
 }
 #endif
