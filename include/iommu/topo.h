@@ -12,10 +12,16 @@
  * The accessors below read the result; every pointer they return stays valid
  * until iommu_topo_free().
  *
- * Nothing here computes IOMMU groups: that is the IOMMU core's job. The
- * topology records what the core needs to compute them (per IOMMU its group
- * policy, per master its IOMMU references, IDs and PCI description) and the
- * kernel's own group numbers when an input carries them.
+ * Groups are the IOMMU core's to compute, never this file's: finishing a
+ * topology instantiates it as a machine of the device model (an IOMMU
+ * device per instance, bound by a topology-only driver with the group policy
+ * and probe rules of the Linux driver for its kind; every master, PCI host
+ * bridge and PCI function as a device; the firmware's bindings as the core's
+ * firmware table), lets the core probe it, and reads back the groups, the
+ * IDs the core resolved for every PCI function and the order in which the
+ * device links let the drivers bind. Where an input carries the kernel's
+ * own groups ("IOMMU group:" lines of lspci -v), the prediction is compared
+ * with them (iommu_topo_kernel_compare()).
  *
  * Parsers never trust their input: every offset and length is checked, the
  * first problem is reported as a diagnostic with its location, and the input
@@ -106,6 +112,55 @@ struct iommu_topo_master {
 	/* DMA aliases the firmware adds (IVRS alias entries), requester IDs */
 	unsigned int nfw_aliases;
 	const uint16_t *fw_aliases;
+	/* What the IOMMU core made of it (iommu_topo_finish()). */
+	int group;		/* index for iommu_topo_group(), -1: in no group */
+	const char *no_group;	/* translated but in no group: why (the driver
+				 * refused it, ...); NULL otherwise */
+};
+
+/** A group the IOMMU core formed. */
+struct iommu_topo_group {
+	unsigned int id;	/* the core's group number (creation order) */
+	unsigned int iommu;	/* index for iommu_topo_iommu() */
+	const char *reason;	/* why these devices share it (the rule that applied) */
+	unsigned int ndevices;
+	const unsigned int *devices;	/* master indices, in the order they were added */
+};
+
+/** One driver binding, in the order the device links allowed them. */
+struct iommu_topo_probe {
+	const char *device;	/* a master's or an IOMMU's id */
+	bool is_iommu;		/* the IOMMU's own device (its driver registers it) */
+	int supplier;		/* IOMMU index the device link waited for, -1: none */
+	unsigned int deferrals;	/* probes deferred before this one */
+	int error;		/* 0: bound; else the probe failed with this errno
+				 * (e.g. its IOMMU refused it) */
+};
+
+/** One group of a partition: master indices; @none: these are in no group. */
+struct iommu_topo_part {
+	bool none;
+	unsigned int n;
+	const unsigned int *masters;
+};
+
+/**
+ * A set of PCI functions the kernel and the prediction partition
+ * differently (the smallest such set: a connected component of "in one
+ * group in either partition").
+ */
+struct iommu_topo_kernel_diff {
+	unsigned int nkernel, npredicted;
+	const struct iommu_topo_part *kernel;		/* as the kernel grouped them */
+	const struct iommu_topo_part *predicted;	/* as the core grouped them */
+};
+
+/** Prediction against the kernel's "IOMMU group:" lines. */
+struct iommu_topo_kernel_cmp {
+	unsigned int devices;	/* PCI functions compared (all of the inputs) */
+	unsigned int placed;	/* of which predicted with exactly the kernel's group mates */
+	unsigned int ndiffs;
+	const struct iommu_topo_kernel_diff *diffs;
 };
 
 /** One iommu-map entry (DT) or root-complex ID mapping (IORT). */
@@ -181,15 +236,19 @@ IOMMU_EXPORT int iommu_topo_add_buffer(struct iommu_topo *t, const char *name,
 IOMMU_EXPORT int iommu_topo_add_file(struct iommu_topo *t, const char *path);
 
 /**
- * iommu_topo_finish() - resolve references across inputs and check them.
+ * iommu_topo_finish() - resolve references across inputs, form the groups,
+ * check.
  * @t: topology.
  *
- * Gives every PCI function its IOMMU and IDs (DT iommu-map, IORT root
- * complex mappings, DMAR scopes, IVRS device entries, VIOT ranges, or, when
- * no firmware input was given at all, one implied IOMMU translating every
- * PCI function), links PCI functions to their upstream bridge, and adds the
- * semantic diagnostics (see docs/topology-json.md for the codes).
- * Calling it again does nothing.
+ * Links PCI functions to their upstream bridge and resolves which IOMMU
+ * translates which requester IDs (DT iommu-map, IORT root complex
+ * mappings, DMAR scopes, IVRS device entries, VIOT ranges, or, when no
+ * firmware input was given at all, one implied IOMMU translating every PCI
+ * function); then instantiates the machine and lets the IOMMU core probe
+ * it (see the top of this file): PCI functions get the IDs the core
+ * resolved for their DMA aliases, masters their groups. Adds the semantic
+ * diagnostics (see docs/topology-json.md for the codes), and one per
+ * difference from the kernel's groups. Calling it again does nothing.
  *
  * Return: 0, -EINVAL if @t is NULL, -ENOMEM (the topology must then only
  * be freed).
@@ -209,6 +268,13 @@ IOMMU_EXPORT const struct iommu_topo_master *iommu_topo_master(const struct iomm
 IOMMU_EXPORT size_t iommu_topo_pci_map_count(const struct iommu_topo *t);
 IOMMU_EXPORT const struct iommu_topo_pci_map *iommu_topo_pci_map(const struct iommu_topo *t,
 								 size_t i);
+IOMMU_EXPORT size_t iommu_topo_group_count(const struct iommu_topo *t);
+IOMMU_EXPORT const struct iommu_topo_group *iommu_topo_group(const struct iommu_topo *t,
+							     size_t i);
+/* The drivers' bind order (IOMMUs and masters; not host bridges). */
+IOMMU_EXPORT size_t iommu_topo_probe_count(const struct iommu_topo *t);
+IOMMU_EXPORT const struct iommu_topo_probe *iommu_topo_probe(const struct iommu_topo *t,
+							     size_t i);
 IOMMU_EXPORT size_t iommu_topo_diag_count(const struct iommu_topo *t);
 IOMMU_EXPORT const struct iommu_topo_diag *iommu_topo_diag(const struct iommu_topo *t,
 							   size_t i);
@@ -235,6 +301,16 @@ IOMMU_EXPORT size_t iommu_topo_error_count(const struct iommu_topo *t);
  */
 IOMMU_EXPORT int iommu_topo_pci_resolve(const struct iommu_topo *t, uint16_t segment,
 					uint16_t rid, unsigned int *iommu, uint32_t *id);
+
+/**
+ * iommu_topo_kernel_compare() - the predicted groups against the kernel's.
+ * @t: finished topology.
+ *
+ * Return: the comparison, or NULL when no input carried "IOMMU group:"
+ * lines (or @t is NULL or unfinished). Valid until iommu_topo_free().
+ */
+IOMMU_EXPORT const struct iommu_topo_kernel_cmp *
+iommu_topo_kernel_compare(const struct iommu_topo *t);
 
 /**
  * iommu_topo_pcie_caps_unknown() - some PCI input lacked capabilities.

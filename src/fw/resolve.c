@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 #include "topo_priv.h"
-#include "pci_quirks.h"
 
 static bool route_match(const struct fw_route *r, uint16_t seg, uint16_t rid)
 {
@@ -54,12 +53,18 @@ static int route_apply(const struct fw_route *r, uint16_t seg, uint16_t rid,
 	return 0;
 }
 
+int fw_route_resolve(const struct iommu_topo *t, uint16_t seg, uint16_t rid,
+		     unsigned int *iommu, uint32_t *id)
+{
+	return route_apply(route_find(t, seg, rid), seg, rid, iommu, id);
+}
+
 int iommu_topo_pci_resolve(const struct iommu_topo *t, uint16_t segment, uint16_t rid,
 			   unsigned int *iommu, uint32_t *id)
 {
 	if (!t || !t->finished || !iommu || !id)
 		return -EINVAL;
-	return route_apply(route_find(t, segment, rid), segment, rid, iommu, id);
+	return fw_route_resolve(t, segment, rid, iommu, id);
 }
 
 static bool have_pci(const struct iommu_topo *t)
@@ -168,51 +173,6 @@ static int resolve_dt_hosts(struct iommu_topo *t)
 	return 0;
 }
 
-/* pci_for_each_dma_alias(): the requester IDs a function's DMA may carry. */
-static size_t dma_aliases(const struct iommu_topo *t, size_t idx, uint16_t *out, size_t max)
-{
-	const struct fw_master *m = &t->masters[idx];
-	uint8_t qa[256];
-	size_t n = 0;
-	int nq;
-
-	out[n++] = IOMMU_PCI_RID(m->pci.bus, m->pci.devfn);
-	nq = pciq_dma_aliases(&m->pci, qa, (int)sizeof(qa));
-	for (int i = 0; i < nq && i < (int)sizeof(qa) && n < max; i++)
-		out[n++] = IOMMU_PCI_RID(m->pci.bus, qa[i]);
-	for (size_t i = 0; i < m->naliases && n < max; i++)
-		out[n++] = m->aliases[i];
-	for (int up = m->pub.pci_parent, guard = 0; up >= 0 && n < max && guard < 256;
-	     up = t->masters[up].pub.pci_parent, guard++) {
-		const struct iommu_pci_info *b = &t->masters[up].pci;
-
-		if (pciq_bridge_xlate_root(b))
-			break;
-		switch (b->pcie_type) {
-		case IOMMU_PCIE_ROOT_PORT:
-		case IOMMU_PCIE_UPSTREAM:
-		case IOMMU_PCIE_DOWNSTREAM:
-			continue;
-		case IOMMU_PCIE_PCI_BRIDGE:
-			if (!pciq_bridge_no_alias(b))
-				out[n++] = IOMMU_PCI_RID(b->secondary, 0);
-			continue;
-		case IOMMU_PCIE_PCIE_BRIDGE:
-			out[n++] = IOMMU_PCI_RID(b->bus, b->devfn);
-			continue;
-		case IOMMU_PCIE_NONE:
-			if (b->acs_unknown)
-				continue;	/* type unknown: no guess */
-			out[n++] = pciq_pcie_bridge_alias(b) ? IOMMU_PCI_RID(b->secondary, 0)
-							      : IOMMU_PCI_RID(b->bus, b->devfn);
-			continue;
-		default:
-			continue;
-		}
-	}
-	return n;
-}
-
 static int resolve_pci(struct iommu_topo *t)
 {
 	/* Upstream bridges by bus number. */
@@ -240,29 +200,10 @@ static int resolve_pci(struct iommu_topo *t)
 		if (k >= 0 && fw_master_add_alias(t, (size_t)k, al->alias))
 			return -ENOMEM;
 	}
-	for (size_t i = 0; i < t->nmasters; i++) {
-		uint16_t rids[512];
-		size_t n;
-
-		if (!t->masters[i].is_pci)
-			continue;
-		n = dma_aliases(t, i, rids, ARRAY_SIZE(rids));
-		for (size_t k = 0; k < n; k++) {
-			unsigned int iommu;
-			uint32_t id;
-			bool dup = false;
-			struct fw_master *m = &t->masters[i];
-
-			if (route_apply(route_find(t, m->pci.segment, rids[k]), m->pci.segment,
-					rids[k], &iommu, &id))
-				continue;
-			for (size_t r = 0; r < m->nrefs && !dup; r++)
-				for (unsigned int s = 0; s < m->refs[r].nspecs && !dup; s++)
-					dup = m->refs[r].iommu == iommu && m->refs[r].cells[s] == id;
-			if (!dup && fw_master_add_spec(t, i, iommu, 1, &id))
-				return -ENOMEM;
-		}
-	}
+	/*
+	 * Which IDs each function's DMA carries is the IOMMU core's to work out
+	 * from its DMA aliases (model.c binds the routes, not functions).
+	 */
 	return 0;
 }
 
@@ -296,6 +237,20 @@ int fw_resolve(struct iommu_topo *t)
 				continue;
 			ex.segment = ex.seg_hi = pm->pci.segment;
 			ex.rid_lo = ex.rid_hi = IOMMU_PCI_RID(pm->pci.bus, pm->pci.devfn);
+			/*
+			 * An AMD IOMMU (function 2 of device 0): AMD's IVRS
+			 * device ranges start at device 1 of its bus, so the
+			 * root complex beside it is not translated either.
+			 */
+			if (pm->pci.vendor == 0x1022 && pm->pci.devfn == IOMMU_PCI_DEVFN(0, 2)) {
+				ex.rid_lo = IOMMU_PCI_RID(pm->pci.bus, 0);
+				ex.rid_hi = IOMMU_PCI_RID(pm->pci.bus, 7);
+				if (fw_diag(t, IOMMU_TOPO_NOTE, "PCI_IMPLIED_AMD_IOMMU", pm->pub.id,
+					    "AMD IOMMU: as AMD's IVRS tables usually do, device 00 "
+					    "of bus %02x (the root complex and the IOMMU) is assumed "
+					    "untranslated", pm->pci.bus))
+					return -ENOMEM;
+			}
 			if (fw_add_route(t, &ex))
 				return -ENOMEM;
 		}
@@ -326,6 +281,11 @@ static bool smr_overlap(uint32_t id1, uint32_t m1, uint32_t id2, uint32_t m2)
 
 static int check_streams(struct iommu_topo *t)
 {
+	/* Masters the driver refuses (in topology order, as they probe). */
+	bool *refused = iu_calloc(t->nmasters + 1, sizeof(*refused));
+
+	if (!refused)
+		return -ENOMEM;
 	for (size_t a = 0; a < t->nmasters; a++) {
 		const struct fw_master *ma = &t->masters[a];
 
@@ -342,54 +302,63 @@ static int check_streams(struct iommu_topo *t)
 					const struct iommu_topo_ref *y = &mb->refs[rb];
 					bool smr = !strcmp(mm->kind, "arm-smmu") && x->ncells == 2;
 
-					if (y->iommu != x->iommu || y->ncells != x->ncells)
+					if (y->iommu != x->iommu || y->ncells != x->ncells ||
+					    refused[b])
 						continue;
 					for (unsigned int i = 0; i < x->nspecs; i++)
 						for (unsigned int j = 0; j < y->nspecs; j++) {
 							const uint32_t *p = x->cells + i * x->ncells;
 							const uint32_t *q = y->cells + j * y->ncells;
 							bool same = !memcmp(p, q, x->ncells * 4);
+							bool inside;
 							bool hit = smr ? smr_overlap(p[0], p[1], q[0], q[1])
 								       : same;
 							int e;
 
 							if (!hit)
 								continue;
-							if (ma->is_pci && mb->is_pci) {
-								if (strcmp(mm->kind, "smmuv3"))
-									continue;
-								e = fw_diag(t, IOMMU_TOPO_WARNING,
-									    "PCI_STREAM_ID_SHARED", ma->pub.id,
-									    "%s and %s both use stream ID 0x%x "
-									    "on %s (DMA aliasing); Linux's "
-									    "SMMUv3 driver refuses the second",
-									    mb->pub.id, ma->pub.id, p[0], mm->id);
-							} else if (mm->group_policy == IOMMU_TOPO_GROUP_STREAM &&
-								   (same || !smr)) {
+							/* PCI functions: aliasing, which the
+							 * model's drivers judge (model.c). */
+							if (ma->is_pci && mb->is_pci)
+								continue;
+							/* arm_smmu_find_sme(): a match inside
+							 * an earlier entry shares it. */
+							inside = smr && (p[1] & q[1]) == p[1] &&
+								 !((p[0] ^ q[0]) & ~q[1]);
+							if (mm->group_policy == IOMMU_TOPO_GROUP_STREAM &&
+							    (same || inside || !smr)) {
 								e = fw_diag(t, IOMMU_TOPO_NOTE,
 									    "STREAM_ID_SHARED", ma->pub.id,
 									    "%s and %s share stream ID 0x%x on "
 									    "%s: the driver puts them in one "
 									    "group", mb->pub.id, ma->pub.id,
 									    p[0], mm->id);
+							} else if (smr) {
+								refused[a] = true;
+								e = fw_diag(t, IOMMU_TOPO_ERROR, "SMR_CONFLICT",
+									    ma->pub.id,
+									    "stream match 0x%x/0x%x of %s overlaps "
+									    "0x%x/0x%x of %s on %s without being "
+									    "inside it: the driver refuses %s",
+									    p[0], p[1], ma->pub.id, q[0], q[1],
+									    mb->pub.id, mm->id, ma->pub.id);
 							} else {
 								e = fw_diag(t, IOMMU_TOPO_ERROR,
-									    smr ? "SMR_CONFLICT" : "STREAM_ID_CLASH",
-									    ma->pub.id,
-									    smr ? "%s and %s have overlapping but "
-									    "different stream matches (0x%x) on "
-									    "%s: the driver rejects the second"
-									    : "%s and %s both use stream ID 0x%x "
+									    "STREAM_ID_CLASH", ma->pub.id,
+									    "%s and %s both use stream ID 0x%x "
 									    "on %s", mb->pub.id, ma->pub.id,
 									    p[0], mm->id);
 							}
-							if (e)
+							if (e) {
+								iu_free(refused);
 								return -ENOMEM;
+							}
 						}
 				}
 			}
 		}
 	}
+	iu_free(refused);
 	return 0;
 }
 

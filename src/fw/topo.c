@@ -33,7 +33,7 @@ void *fw_grow(void *arrp, size_t *n, size_t *cap, size_t elsz)
 	return p;
 }
 
-static const char *fw_own(struct iommu_topo *t, char *s)
+static void *fw_own(struct iommu_topo *t, void *s)
 {
 	char **slot;
 
@@ -46,6 +46,18 @@ static const char *fw_own(struct iommu_topo *t, char *s)
 	}
 	*slot = s;
 	return s;
+}
+
+const char *fw_master_where(struct iommu_topo *t, size_t master)
+{
+	const struct fw_master *m = &t->masters[master];
+
+	return m->pub.source ? fw_printf(t, "%s:%s", m->pub.source, m->pub.id) : m->pub.id;
+}
+
+void *fw_keep(struct iommu_topo *t, size_t size)
+{
+	return fw_own(t, iu_zalloc(size ? size : 1));
 }
 
 const char *fw_strdup(struct iommu_topo *t, const char *s)
@@ -260,6 +272,10 @@ int fw_add_pci(struct iommu_topo *t, const struct iommu_pci_info *info,
 	}
 	m->pci.config = m->config;
 	m->pci.config_len = m->config ? (uint16_t)config_len : 0;
+	/* pci_scan_slot(): a function other than 0 is part of a multifunction
+	 * device whatever its header says (only function 0's bit counts). */
+	if (IOMMU_PCI_FUNC(m->pci.devfn))
+		m->pci.multifunction = true;
 	if (kernel_group >= 0)
 		m->pub.kernel_group = kernel_group;
 	return idx;
@@ -302,6 +318,9 @@ void iommu_topo_free(struct iommu_topo *t)
 	iu_free(t->scopes);
 	iu_free(t->hosts);
 	iu_free(t->aliases);
+	iu_free(t->groups);
+	iu_free(t->probes);
+	iu_free(t->kdiffs);
 	iu_free(t);
 }
 
@@ -471,7 +490,11 @@ int iommu_topo_finish(struct iommu_topo *t)
 		return 0;
 	ret = fw_resolve(t);
 	if (!ret)
+		ret = fw_model(t);
+	if (!ret)
 		ret = fw_check(t);
+	if (!ret)
+		ret = fw_kernel_compare(t);
 	if (ret)
 		return ret;
 	/* No more growth: publish the pointers. */
@@ -516,6 +539,31 @@ size_t iommu_topo_pci_map_count(const struct iommu_topo *t)
 const struct iommu_topo_pci_map *iommu_topo_pci_map(const struct iommu_topo *t, size_t i)
 {
 	return t && t->finished && i < t->nmaps ? &t->maps[i] : NULL;
+}
+
+size_t iommu_topo_group_count(const struct iommu_topo *t)
+{
+	return t && t->finished ? t->ngroups : 0;
+}
+
+const struct iommu_topo_group *iommu_topo_group(const struct iommu_topo *t, size_t i)
+{
+	return t && t->finished && i < t->ngroups ? &t->groups[i] : NULL;
+}
+
+size_t iommu_topo_probe_count(const struct iommu_topo *t)
+{
+	return t && t->finished ? t->nprobes : 0;
+}
+
+const struct iommu_topo_probe *iommu_topo_probe(const struct iommu_topo *t, size_t i)
+{
+	return t && t->finished && i < t->nprobes ? &t->probes[i] : NULL;
+}
+
+const struct iommu_topo_kernel_cmp *iommu_topo_kernel_compare(const struct iommu_topo *t)
+{
+	return t && t->finished && t->has_kcmp ? &t->kcmp : NULL;
 }
 
 size_t iommu_topo_diag_count(const struct iommu_topo *t)

@@ -105,7 +105,17 @@ struct iommu_topo {
 	struct fw_alias *aliases;
 	size_t naliases, caliases;
 
-	char **strs;		/* every string we hand out */
+	/* What the IOMMU core made of it (model.c). */
+	struct iommu_topo_group *groups;
+	size_t ngroups, cgroups;
+	struct iommu_topo_probe *probes;
+	size_t nprobes, cprobes;
+	bool has_kcmp;
+	struct iommu_topo_kernel_cmp kcmp;
+	struct iommu_topo_kernel_diff *kdiffs;
+	size_t nkdiffs, ckdiffs;
+
+	char **strs;		/* every string and fw_keep() block we hand out */
 	size_t nstrs, cstrs;
 };
 
@@ -120,6 +130,11 @@ const char *fw_strdup(struct iommu_topo *t, const char *s);
 const char *fw_strndup(struct iommu_topo *t, const char *s, size_t n);
 const char *fw_printf(struct iommu_topo *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* "source:id", a master's location for diagnostics (NULL on -ENOMEM). */
+const char *fw_master_where(struct iommu_topo *t, size_t master);
+/* A zeroed block owned by the topology (NULL on -ENOMEM). */
+void *fw_keep(struct iommu_topo *t, size_t size);
 
 /* Add a diagnostic; returns -ENOMEM or 0. */
 int fw_diag(struct iommu_topo *t, enum iommu_topo_severity sev, const char *code,
@@ -159,6 +174,13 @@ int fw_lspci_text_parse(struct iommu_topo *t, const char *name, const uint8_t *b
 /* Resolution and semantic checks, run by iommu_topo_finish(). */
 int fw_resolve(struct iommu_topo *t);
 int fw_check(struct iommu_topo *t);
+/* The IOMMU translating (seg, rid) and the ID it sees: 0 or -ENOENT. */
+int fw_route_resolve(const struct iommu_topo *t, uint16_t seg, uint16_t rid,
+		     unsigned int *iommu, uint32_t *id);
+/* Instantiate the machine, let the core group it (model.c): 0, -ENOMEM. */
+int fw_model(struct iommu_topo *t);
+/* Compare the groups with the kernel's "IOMMU group:" lines: 0, -ENOMEM. */
+int fw_kernel_compare(struct iommu_topo *t);
 
 /* Little-endian loads from a checked range. */
 static inline uint8_t fw_le8(const uint8_t *p) { return p[0]; }
