@@ -290,8 +290,6 @@ static void print_text(FILE *f, const struct iommu_topo *t)
 			fprintf(f, "  (IOMMU)");
 		if (p->supplier >= 0)
 			fprintf(f, "  after %s", iommu_topo_iommu(t, (size_t)p->supplier)->id);
-		if (p->deferrals)
-			fprintf(f, " (deferred %u time%s)", p->deferrals, p->deferrals > 1 ? "s" : "");
 		if (p->error)
 			fprintf(f, "  NOT BOUND: its probe failed (%s)", strerror(-p->error));
 		fputc('\n', f);
