@@ -511,6 +511,55 @@ static void test_dt_checks(void **state)
 	iommu_topo_free(t);
 }
 
+/*
+ * Every ACPI check class, from tables written in ASL and compiled by iasl
+ * at build time (tests/data/fw/acpi): one table per mistake, and clean ones
+ * that give no diagnostic at all. DMAR tables are checked with the
+ * machine's lspci text, which their device scopes name.
+ */
+static void test_acpi_checks(void **state)
+{
+	static const struct { const char *file, *code; bool pci; } cases[] = {
+		{ "iort_bad_ref", "IORT_BAD_REF" },
+		{ "iort_ref_type", "IORT_REF_TYPE" },
+		{ "iort_id_overlap", "IORT_ID_OVERLAP" },
+		{ "iort_count_minus_one", "IORT_ID_OVERLAP_ONE" },
+		{ "iort_count_minus_one", "IORT_ID_COUNT" },
+		{ "iort_stream_overlap", "IORT_STREAM_OVERLAP" },
+		{ "iort_nc_not_single", "IORT_NC_NOT_SINGLE" },
+		{ "dmar_scope_no_device", "DMAR_SCOPE_NO_DEVICE", true },
+		{ "ivrs_range_no_end", "IVRS_RANGE_NO_END" },
+		{ "ivrs_end_no_start", "IVRS_END_NO_START" },
+		{ "ivrs_range_reversed", "IVRS_RANGE_REVERSED" },
+		{ "iort_clean", NULL },
+		{ "dmar_clean", NULL, true },
+		{ "ivrs_clean", NULL },
+	};
+	const char *dir = getenv("FW_ACPI_DIR");
+	char path[4096];
+
+	(void)state;
+	if (!dir)
+		skip();
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct iommu_topo *t;
+
+		snprintf(path, sizeof(path), "%s/%s.aml", dir, cases[i].file);
+		assert_int_equal(iommu_topo_new(&t), 0);
+		assert_int_equal(iommu_topo_add_file(t, path), 0);
+		if (cases[i].pci)
+			assert_int_equal(iommu_topo_add_file(t, data_path("fw/acpi/dmar_pci.txt")), 0);
+		assert_int_equal(iommu_topo_finish(t), 0);
+		assert_true(iommu_topo_iommu_count(t) >= 1);
+		if (cases[i].code ? !has_code(t, cases[i].code) : iommu_topo_diag_count(t) != 0) {
+			printf("%s: expected %s\n", cases[i].file, cases[i].code ? cases[i].code : "nothing");
+			dump_diags(t);
+			fail();
+		}
+		iommu_topo_free(t);
+	}
+}
+
 static void test_dtb_corrupt(void **state)
 {
 	FILE *f = fopen(data_path("fw/corpus/dt/juno-r1-scmi.dtb"), "rb");
@@ -687,6 +736,7 @@ int main(void)
 		cmocka_unit_test(test_lspci_text_bad),
 		cmocka_unit_test(test_lspci_hex),
 		cmocka_unit_test(test_dt_checks),
+		cmocka_unit_test(test_acpi_checks),
 		cmocka_unit_test(test_dtb_corrupt),
 		cmocka_unit_test(test_quirks),
 		cmocka_unit_test(test_fail_nth),
