@@ -75,10 +75,12 @@ static struct iort_node *iort_node_at(struct iort_ctx *c, uint32_t off)
 
 static int iort_walk(struct iort_ctx *c)
 {
-	uint32_t count = fw_le32(c->buf + 36), off = fw_le32(c->buf + 40);
+	uint32_t count, off;
 
 	if (c->len < 48)
 		return iort_err(c, 0, "IORT_TRUNCATED", "%u bytes, the header needs 48", c->len);
+	count = fw_le32(c->buf + 36);
+	off = fw_le32(c->buf + 40);
 	if (off < 48 || (count && off >= c->len))
 		return iort_err(c, 40, "IORT_NODE_BOUNDS",
 				"node array offset 0x%x outside [0x30, 0x%x)", off, c->len);

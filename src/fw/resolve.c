@@ -175,7 +175,24 @@ static int resolve_dt_hosts(struct iommu_topo *t)
 
 static int resolve_pci(struct iommu_topo *t)
 {
-	/* Upstream bridges by bus number. */
+	/*
+	 * Upstream bridges by bus number. A bridge's secondary bus is above
+	 * its own (enumeration numbers them so): one that says otherwise is
+	 * ignored, which also keeps a corrupt dump from making a loop.
+	 */
+	for (size_t j = 0; j < t->nmasters; j++) {
+		const struct fw_master *b = &t->masters[j];
+		const char *w;
+
+		if (!b->is_pci || (b->pci.header_type != 1 && b->pci.header_type != 2) ||
+		    !b->pci.secondary || b->pci.secondary > b->pci.bus)
+			continue;
+		w = fw_master_where(t, j);
+		if (!w || fw_diag(t, IOMMU_TOPO_WARNING, "PCI_BRIDGE_BUSES", w,
+				  "bridge on bus %02x claims secondary bus %02x, not above "
+				  "its own: ignored", b->pci.bus, b->pci.secondary))
+			return -ENOMEM;
+	}
 	for (size_t i = 0; i < t->nmasters; i++) {
 		struct fw_master *m = &t->masters[i];
 
@@ -184,12 +201,12 @@ static int resolve_pci(struct iommu_topo *t)
 		for (size_t j = 0; j < t->nmasters; j++) {
 			const struct fw_master *b = &t->masters[j];
 
-			if (j != i && b->is_pci && b->pci.segment == m->pci.segment &&
-			    (b->pci.header_type == 1 || b->pci.header_type == 2) &&
-			    b->pci.secondary == m->pci.bus && b->pci.secondary != 0) {
-				m->pub.pci_parent = (int)j;
-				break;
-			}
+			if (j == i || !b->is_pci || b->pci.segment != m->pci.segment ||
+			    (b->pci.header_type != 1 && b->pci.header_type != 2) ||
+			    b->pci.secondary != m->pci.bus || b->pci.secondary <= b->pci.bus)
+				continue;
+			m->pub.pci_parent = (int)j;
+			break;
 		}
 	}
 	/* IVRS aliases. */

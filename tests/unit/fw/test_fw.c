@@ -225,6 +225,15 @@ static void test_acpi_header_errors(void **state)
 	assert_true(has_code(t, "ACPI_TRUNCATED"));
 	iommu_topo_free(t);
 
+	/* A whole ACPI header but not IORT's: found by the IORT fuzz target,
+	 * which read the node count past the end. */
+	tbl_init(&tb, "IORT", 5);
+	tb.len = 40;
+	tbl_seal(&tb);
+	t = load("IORT.dat", tb.b, tb.len, -EINVAL);
+	assert_true(has_code(t, "IORT_TRUNCATED"));
+	iommu_topo_free(t);
+
 	/* A table we do not use: skipped with a note, and it means "no
 	 * IOMMU" when it is the only ACPI input. */
 	tbl_init(&tb, "MCFG", 1);
@@ -312,6 +321,26 @@ static void test_lspci_text_bad(void **state)
 	iommu_topo_free(t);
 	t = load("e.bin", "\x01\x02garbage", 9, -EMEDIUMTYPE);
 	assert_true(has_code(t, "INPUT_UNKNOWN"));
+	iommu_topo_free(t);
+}
+
+/* Bridges whose bus numbers loop (found by the lspci_hex fuzz target): the
+ * one whose secondary bus is not above its own is ignored, no endless walk. */
+static void test_lspci_bridge_loop(void **state)
+{
+	static const char loop[] =
+		"01:00.0 PCI bridge [0604]: X [8086:1c10]\n"
+		"\tBus: primary=01, secondary=02, subordinate=02, sec-latency=0\n"
+		"\n"
+		"02:00.0 PCI bridge [0604]: X [8086:1c10]\n"
+		"\tBus: primary=02, secondary=01, subordinate=01, sec-latency=0\n";
+	struct iommu_topo *t = load("loop.txt", loop, sizeof(loop) - 1, 0);
+
+	(void)state;
+	assert_true(has_code(t, "PCI_BRIDGE_BUSES"));
+	assert_int_equal(iommu_topo_master(t, 0)->pci_parent, -1);
+	assert_int_equal(iommu_topo_master(t, 1)->pci_parent, 0);
+	assert_int_equal(iommu_topo_group_count(t), 1);
 	iommu_topo_free(t);
 }
 
@@ -734,6 +763,7 @@ int main(void)
 		cmocka_unit_test(test_viot),
 		cmocka_unit_test(test_lspci_text),
 		cmocka_unit_test(test_lspci_text_bad),
+		cmocka_unit_test(test_lspci_bridge_loop),
 		cmocka_unit_test(test_lspci_hex),
 		cmocka_unit_test(test_dt_checks),
 		cmocka_unit_test(test_acpi_checks),
