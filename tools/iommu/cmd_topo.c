@@ -317,7 +317,8 @@ static void print_text(FILE *f, const struct iommu_topo *t)
 	}
 }
 
-static void dot_id(FILE *f, const char *s)
+/* A quoted Graphviz string: @s escaped, then @extra as is (NULL: none). */
+static void dot_str(FILE *f, const char *s, const char *extra)
 {
 	fputc('"', f);
 	for (; *s; s++) {
@@ -326,15 +327,32 @@ static void dot_id(FILE *f, const char *s)
 		if ((unsigned char)*s >= 0x20)
 			fputc(*s, f);
 	}
+	if (extra)
+		fputs(extra, f);
 	fputc('"', f);
+}
+
+static void dot_id(FILE *f, const char *s)
+{
+	dot_str(f, s, NULL);
 }
 
 static void dot_master(FILE *f, const struct iommu_topo_master *m, const char *indent)
 {
 	fprintf(f, "%s", indent);
 	dot_id(f, m->id);
-	fprintf(f, " [shape=%s%s];\n", m->bus == IOMMU_TOPO_BUS_PCI ? "ellipse" : "box",
+	fprintf(f, " [shape=%s%s", m->bus == IOMMU_TOPO_BUS_PCI ? "ellipse" : "box",
 		m->no_group ? ", style=dashed, color=red" : "");
+	/* PCI functions: vendor:device and class under the address. */
+	if (m->pci) {
+		char extra[48];
+
+		snprintf(extra, sizeof(extra), "\\n%04x:%04x [%04x]", m->pci->vendor,
+			 m->pci->device, m->pci->class_code >> 8);
+		fprintf(f, ", label=");
+		dot_str(f, m->id, extra);
+	}
+	fprintf(f, "];\n");
 }
 
 /*
@@ -362,8 +380,15 @@ static void print_dot(FILE *f, const struct iommu_topo *t)
 	for (size_t i = 0; i < iommu_topo_group_count(t); i++) {
 		const struct iommu_topo_group *g = iommu_topo_group(t, i);
 
-		fprintf(f, "  subgraph cluster_group%u {\n    label=\"group %u\";\n"
-			"    style=filled; fillcolor=\"#f4f4e8\";\n", g->id, g->id);
+		char head[32];
+
+		/* The cluster's label says which rule grouped its devices. */
+		snprintf(head, sizeof(head), "group %u: ", g->id);
+		fprintf(f, "  subgraph cluster_group%u {\n    label=", g->id);
+		dot_str(f, head, NULL);
+		fprintf(f, " + ");
+		dot_str(f, g->reason, NULL);
+		fprintf(f, ";\n    style=filled; fillcolor=\"#f4f4e8\"; fontsize=9;\n");
 		for (unsigned int d = 0; d < g->ndevices; d++)
 			dot_master(f, iommu_topo_master(t, g->devices[d]), "    ");
 		fprintf(f, "  }\n");
