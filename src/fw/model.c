@@ -81,6 +81,7 @@ struct mdl {
 	size_t nsegs, csegs;
 	struct mdl_iommu *iommus;
 	struct mdl_master *masters;
+	const char **iname, **mname;	/* each IOMMU's and master's entity name */
 	struct iommu_driver drv_iommu, drv_plat, drv_pci;
 	int err;			/* -ENOMEM seen where the model cannot report it */
 };
@@ -527,7 +528,7 @@ static int pci_parent_dev(struct mdl *m, const struct fw_master *fm, struct iomm
 	int ret;
 
 	if (fm->pub.pci_parent >= 0)
-		pe = ent_get(m, m->t->masters[fm->pub.pci_parent].pub.id, false);
+		pe = ent_get(m, m->mname[fm->pub.pci_parent], false);
 	else
 		pe = ent_get(m, seg_host(m, fm->pci.segment), false);
 	if (!pe)
@@ -571,20 +572,41 @@ static int register_entities(struct mdl *m)
 	struct iommu_topo *t = m->t;
 	struct ent *e;
 
+	/*
+	 * One entity per name. Inputs of different machines may reuse a name
+	 * (two DTBs with an /iommu@0): those get one of their own. A DT node
+	 * that is both an IOMMU and a master of one input is one device.
+	 */
 	for (size_t i = 0; i < t->niommus; i++) {
-		e = ent_get(m, t->iommus[i].id, true);
+		const char *n = t->iommus[i].id;
+
+		e = ent_get(m, n, true);
+		if (e && e->iommu >= 0) {
+			n = fw_printf(t, "%s (%s #%zu)", n, t->iommus[i].source, i);
+			e = n ? ent_get(m, n, true) : NULL;
+		}
 		if (!e)
 			return -ENOMEM;
 		e->iommu = (int)i;
 		e->kind = ENT_IOMMU;
+		m->iname[i] = e->name;
 	}
 	for (size_t i = 0; i < t->nmasters; i++) {
-		e = ent_get(m, t->masters[i].pub.id, true);
+		const struct fw_master *fm = &t->masters[i];
+		const char *n = fm->pub.id;
+
+		e = ent_get(m, n, true);
+		if (e && (e->master >= 0 || (e->iommu >= 0 && (fm->is_pci ||
+		    strcmp(t->iommus[e->iommu].source, fm->pub.source))))) {
+			n = fw_printf(t, "%s (%s #%zu)", n, fm->pub.source, i);
+			e = n ? ent_get(m, n, true) : NULL;
+		}
 		if (!e)
 			return -ENOMEM;
 		e->master = (int)i;
 		if (e->kind == ENT_NONE)
 			e->kind = ENT_MASTER;
+		m->mname[i] = e->name;
 	}
 	for (size_t i = 0; i < t->nmasters; i++) {
 		const struct fw_master *fm = &t->masters[i];
@@ -681,8 +703,8 @@ static int bind_all(struct mdl *m)
 		io = fm->refs[0].iommu;
 		for (unsigned int i = 0; i < pn[k]; i++)
 			pids[k][i] -= m->iommus[io].id_offset;
-		e = ent_get(m, fm->pub.id, false);
-		ie = ent_get(m, t->iommus[io].id, false);
+		e = ent_get(m, m->mname[k], false);
+		ie = ent_get(m, m->iname[io], false);
 		ret = iommu_fw_bind(m->ctx, e->fw, ie->fw, pids[k], pn[k]);
 		if (ret)
 			goto out;
@@ -691,7 +713,7 @@ static int bind_all(struct mdl *m)
 		const struct run *r = &runs[i];
 
 		ret = iommu_fw_bind_pci(m->ctx, ent_get(m, r->host, false)->fw, r->rid, r->len,
-					ent_get(m, t->iommus[r->iommu].id, false)->fw,
+					ent_get(m, m->iname[r->iommu], false)->fw,
 					r->id - m->iommus[r->iommu].id_offset, 0xffffffffu);
 		if (ret)
 			goto out;
@@ -718,12 +740,12 @@ static int add_devices(struct mdl *m)
 			return ret;
 	}
 	for (size_t k = 0; k < t->nmasters; k++) {
-		ret = ent_add(m, ent_get(m, t->masters[k].pub.id, false));
+		ret = ent_add(m, ent_get(m, m->mname[k], false));
 		if (ret)
 			return ret;
 	}
 	for (size_t i = 0; i < t->niommus; i++) {
-		ret = ent_add(m, ent_get(m, t->iommus[i].id, false));
+		ret = ent_add(m, ent_get(m, m->iname[i], false));
 		if (ret)
 			return ret;
 	}
@@ -876,6 +898,8 @@ static void mdl_free(struct mdl *m)
 	iu_free(m->masters);
 	iu_free(m->ents);
 	iu_free(m->segs);
+	iu_free(m->iname);
+	iu_free(m->mname);
 }
 
 int fw_model(struct iommu_topo *t)
@@ -890,7 +914,9 @@ int fw_model(struct iommu_topo *t)
 		return 0;
 	m.iommus = iu_calloc(t->niommus, sizeof(*m.iommus));
 	m.masters = iu_calloc(t->nmasters + 1, sizeof(*m.masters));
-	if (!m.iommus || !m.masters)
+	m.iname = iu_calloc(t->niommus, sizeof(*m.iname));
+	m.mname = iu_calloc(t->nmasters + 1, sizeof(*m.mname));
+	if (!m.iommus || !m.masters || !m.iname || !m.mname)
 		goto out;
 	for (size_t i = 0; i < t->niommus; i++) {
 		m.iommus[i].m = &m;

@@ -272,6 +272,31 @@ static void test_model_policies(void **state)
 	assert_string_equal(mates(t, "/b@2"), "none");		/* SMMUv3: ID 5 is a's */
 	assert_string_equal(mates(t, "/a@1"), "/a@1");
 	iommu_topo_free(t);
+
+	/* Two machines' DTBs at once: both have an /iommu@0, /a@1 and /b@2;
+	 * each keeps its own IOMMU and its own driver's rule. */
+	{
+		char p2[4096];
+		unsigned int refused = 0;
+
+		snprintf(path, sizeof(path), "%s/smr_conflict.dtb", dir);
+		snprintf(p2, sizeof(p2), "%s/stream_clash.dtb", dir);
+		t = load_files((const char *const[]){ path, p2 }, 2);
+		assert_int_equal(iommu_topo_iommu_count(t), 2);
+		for (size_t i = 0; i < iommu_topo_master_count(t); i++) {
+			const struct iommu_topo_master *m = iommu_topo_master(t, i);
+
+			if (strcmp(m->id, "/b@2"))
+				continue;
+			assert_non_null(m->no_group);
+			assert_non_null(strstr(m->no_group, !strcmp(m->source, "smr_conflict.dtb")
+							    ? "arm-smmu refuses" : "arm-smmu-v3 refuses"));
+			refused++;
+		}
+		assert_int_equal(refused, 2);
+		assert_string_equal(mates(t, "/d@4"), "/a@1 /d@4");
+		iommu_topo_free(t);
+	}
 }
 
 static const char amd_txt[] =
