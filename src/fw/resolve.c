@@ -260,9 +260,11 @@ int fw_resolve(struct iommu_topo *t)
 			 * root complex beside it is not translated either.
 			 */
 			if (pm->pci.vendor == 0x1022 && pm->pci.devfn == IOMMU_PCI_DEVFN(0, 2)) {
+				const char *w = fw_master_where(t, i);
+
 				ex.rid_lo = IOMMU_PCI_RID(pm->pci.bus, 0);
 				ex.rid_hi = IOMMU_PCI_RID(pm->pci.bus, 7);
-				if (fw_diag(t, IOMMU_TOPO_NOTE, "PCI_IMPLIED_AMD_IOMMU", pm->pub.id,
+				if (!w || fw_diag(t, IOMMU_TOPO_NOTE, "PCI_IMPLIED_AMD_IOMMU", w,
 					    "AMD IOMMU: as AMD's IVRS tables usually do, device 00 "
 					    "of bus %02x (the root complex and the IOMMU) is assumed "
 					    "untranslated", pm->pci.bus))

@@ -62,8 +62,8 @@ int cmd_check(int argc, char **argv)
 		cnt[d->severity]++;
 		if (quiet && d->severity != IOMMU_TOPO_ERROR)
 			continue;
-		printf("%s: %s: %s: %s\n", iommu_topo_severity_name(d->severity), d->code,
-		       d->where, d->message);
+		printf("%s: %s: %s%s%s\n", iommu_topo_severity_name(d->severity), d->code,
+		       d->where, *d->where ? ": " : "", d->message);
 	}
 	printf("%zu error(s), %zu warning(s), %zu note(s)\n", cnt[IOMMU_TOPO_ERROR],
 	       cnt[IOMMU_TOPO_WARNING], cnt[IOMMU_TOPO_NOTE]);

@@ -312,8 +312,8 @@ static void print_text(FILE *f, const struct iommu_topo *t)
 	for (size_t i = 0; i < n; i++) {
 		const struct iommu_topo_diag *d = iommu_topo_diag(t, i);
 
-		fprintf(f, "  %s %s: %s: %s\n", iommu_topo_severity_name(d->severity), d->code,
-			d->where, d->message);
+		fprintf(f, "  %s %s: %s%s%s\n", iommu_topo_severity_name(d->severity), d->code,
+			d->where, *d->where ? ": " : "", d->message);
 	}
 }
 
