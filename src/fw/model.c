@@ -30,6 +30,8 @@
 
 #define MDL_RAM		(1ull << 20)	/* identity domains need no tables */
 #define MDL_MAX_ID	(1u << 24)	/* the mock's context table */
+#define MDL_MAX_IOMMUS	1024u		/* real machines have tens */
+#define MDL_MAX_MASTERS	65536u
 
 enum ent_kind { ENT_NONE, ENT_MASTER, ENT_IOMMU, ENT_HOST };
 
@@ -912,6 +914,12 @@ int fw_model(struct iommu_topo *t)
 		t->masters[k].pub.group = -1;
 	if (!t->niommus)
 		return 0;
+	/* Each instance is a whole mock IOMMU: keep hostile inputs bounded. */
+	if (t->niommus > MDL_MAX_IOMMUS || t->nmasters > MDL_MAX_MASTERS)
+		return fw_diag(t, IOMMU_TOPO_WARNING, "MODEL_TOO_LARGE", "",
+			       "%zu IOMMUs and %zu masters: more than the model instantiates "
+			       "(%u, %u); no groups formed", t->niommus, t->nmasters,
+			       MDL_MAX_IOMMUS, MDL_MAX_MASTERS);
 	m.iommus = iu_calloc(t->niommus, sizeof(*m.iommus));
 	m.masters = iu_calloc(t->nmasters + 1, sizeof(*m.masters));
 	m.iname = iu_calloc(t->niommus, sizeof(*m.iname));

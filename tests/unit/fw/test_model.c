@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <libfdt.h>
 #include "iommu/iommu.h"
 #include "iommu/mock.h"
 #include "iommu/topo.h"
@@ -430,6 +431,38 @@ static void test_model_fail_nth(void **state)
 	free(want);
 }
 
+/* A hostile DTB with 1100 IOMMUs: no machine that large is instantiated. */
+static void test_model_too_large(void **state)
+{
+	size_t sz = 1 << 20;
+	void *fdt = malloc(sz);
+	struct iommu_topo *t;
+	char name[32];
+
+	(void)state;
+	assert_non_null(fdt);
+	assert_int_equal(fdt_create(fdt, (int)sz), 0);
+	assert_int_equal(fdt_finish_reservemap(fdt), 0);
+	assert_int_equal(fdt_begin_node(fdt, ""), 0);
+	for (int i = 0; i < 1100; i++) {
+		snprintf(name, sizeof(name), "iommu@%x", i);
+		assert_int_equal(fdt_begin_node(fdt, name), 0);
+		assert_int_equal(fdt_property_string(fdt, "compatible", "arm,smmu-v3"), 0);
+		assert_int_equal(fdt_property_u32(fdt, "#iommu-cells", 1), 0);
+		assert_int_equal(fdt_end_node(fdt), 0);
+	}
+	assert_int_equal(fdt_end_node(fdt), 0);
+	assert_int_equal(fdt_finish(fdt), 0);
+	assert_int_equal(iommu_topo_new(&t), 0);
+	assert_int_equal(iommu_topo_add_buffer(t, "big.dtb", fdt, fdt_totalsize(fdt)), 0);
+	assert_int_equal(iommu_topo_finish(t), 0);
+	assert_int_equal(iommu_topo_iommu_count(t), 1100);
+	assert_int_equal(iommu_topo_group_count(t), 0);
+	assert_true(has_code(t, "MODEL_TOO_LARGE"));
+	iommu_topo_free(t);
+	free(fdt);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -438,6 +471,7 @@ int main(void)
 		cmocka_unit_test(test_model_policies),
 		cmocka_unit_test(test_model_kernel_compare),
 		cmocka_unit_test(test_model_kernel_none),
+		cmocka_unit_test(test_model_too_large),
 		cmocka_unit_test(test_model_fail_nth),
 	};
 
