@@ -293,8 +293,9 @@ IOMMU_EXPORT size_t iommu_topo_error_count(const struct iommu_topo *t);
  * @iommu: receives the IOMMU index.
  * @id: receives the ID the IOMMU sees (stream ID, device ID).
  *
- * Applies the same rules iommu_topo_finish() used for the PCI masters, so
- * the core can map the extra aliases its grouping rule finds.
+ * The firmware's routes (iommu-map, IORT, DMAR scopes, IVRS, VIOT, the
+ * implied IOMMU), as iommu_topo_finish() gave them to the IOMMU core, which
+ * applied them to every DMA alias of every PCI function.
  *
  * Return: 0; -ENOENT if no IOMMU translates @rid; -EINVAL for NULL
  * arguments or an unfinished topology.
