@@ -54,12 +54,13 @@ def fetch(cache):
                 '-o', 'Dir::State::Lists=' + os.path.join(work, 'lists'),
                 '-o', 'Dir::Cache=' + os.path.join(work, 'cache'),
                 '-o', 'Dir::State::status=' + os.path.join(work, 'status'),
-                '-o', 'Debug::NoLocking=1', '-o', 'Acquire::Retries=1']
+                '-o', 'Debug::NoLocking=1', '-o', 'Acquire::Retries=1',
+                '-o', 'Acquire::http::Timeout=30']
         def run(cmd, timeout):
             return subprocess.run(cmd, cwd=work, capture_output=True, text=True,
                                   timeout=timeout)
         try:
-            p = run(['apt-get', *opts, 'update'], 300)
+            p = run(['apt-get', *opts, 'update'], 120)
             if p.returncode:
                 log('apt-get update (arm64 lists) failed: ' + p.stderr.strip()[-300:])
                 return None
@@ -69,7 +70,7 @@ def fetch(cache):
             if p.returncode or not pkg:
                 log('no linux-image-arm64 in the archive: ' + p.stderr.strip()[-300:])
                 return None
-            p = run(['apt-get', *opts, 'download', pkg[0]], 900)
+            p = run(['apt-get', *opts, 'download', pkg[0]], 300)
             debs = glob.glob(os.path.join(work, '*.deb'))
             if p.returncode or not debs:
                 log(f'apt-get download {pkg[0]} failed: ' + p.stderr.strip()[-300:])
