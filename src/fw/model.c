@@ -395,12 +395,13 @@ static int platform_ids(struct mdl *m, size_t k, uint32_t *ids, unsigned int *ni
 {
 	struct iommu_topo *t = m->t;
 	const struct fw_master *fm = &t->masters[k];
-	unsigned int io = fm->refs[0].iommu, n = 0, total = 0;
+	unsigned int io = fm->refs[0].iommu, n = 0, dropped = 0;
 	struct mdl_iommu *mi = &m->iommus[io];
 	bool smr = !strcmp(t->iommus[io].kind, "arm-smmu");
+	size_t smes_before = mi->nsmes;
 	const char *w;
 
-	for (size_t r = 0; r < fm->nrefs; r++) {
+	for (size_t r = 0; r < fm->nrefs && !m->masters[k].refuse; r++) {
 		const struct iommu_topo_ref *ref = &fm->refs[r];
 
 		if (ref->iommu != io)
@@ -410,33 +411,42 @@ static int platform_ids(struct mdl *m, size_t k, uint32_t *ids, unsigned int *ni
 			int64_t v = c ? c[0] : (int64_t)k;
 			bool dup = false;
 
-			if (c && smr && ref->ncells >= 2) {
+			if (c && smr) {
+				uint32_t mask = ref->ncells >= 2 ? c[1] & 0xffff : 0;
 				size_t other = 0;
 
-				v = smmu_sme(mi, c[0], c[1] & 0xffff, &other);
+				v = smmu_sme(mi, c[0], mask, &other);
 				if (v == -2)
 					return -ENOMEM;
 				if (v == -1) {
 					m->masters[k].refuse = fw_printf(t,
 						"arm-smmu refuses it: stream match 0x%x/0x%x overlaps "
-						"entry 0x%x/0x%x without being inside it", c[0], c[1],
+						"entry 0x%x/0x%x without being inside it", c[0], mask,
 						mi->smes[other].id, mi->smes[other].mask);
 					if (!m->masters[k].refuse)
 						return -ENOMEM;
-					continue;
+					/* Its probe fails whole: the entries it made go. */
+					mi->nsmes = smes_before;
+					break;
 				}
 			}
-			total++;
 			for (unsigned int i = 0; i < n; i++)
 				dup |= ids[i] == (uint32_t)v;
-			if (!dup && n < IOMMU_FW_MAX_IDS)
+			if (dup)
+				continue;
+			if (n < IOMMU_FW_MAX_IDS)
 				ids[n++] = (uint32_t)v;
+			else
+				dropped++;
 		}
 	}
 	*nids = n;
-	if (total > IOMMU_FW_MAX_IDS && (!(w = fw_master_where(t, k)) ||
+	/* Only stream matching and arm-smmu-v3's rule look at the IDs. */
+	if (dropped && (smr || mi->exclusive ||
+			t->iommus[io].group_policy == IOMMU_TOPO_GROUP_STREAM) &&
+	    (!(w = fw_master_where(t, k)) ||
 	    fw_diag(t, IOMMU_TOPO_NOTE, "MODEL_IDS_CAPPED", w,
-		    "%u specifiers: the model binds the first %u distinct IDs", total,
+		    "%u distinct IDs: the model binds the first %u", n + dropped,
 		    IOMMU_FW_MAX_IDS)))
 		return -ENOMEM;
 	return 0;
