@@ -141,7 +141,9 @@ static unsigned int pci_dma_alias_rids(struct iommu_dev *dev, uint16_t *rids, un
 
 	if (n < max)
 		rids[n++] = IOMMU_PCI_RID(dev->pci.bus, dev->pci.devfn);
-	na = pciq_dma_aliases(&dev->pci, devfns, (int)ARRAY_SIZE(devfns));
+	/* The count may exceed what was stored (Intel VCA: 160 devfns). */
+	na = iu_min(pciq_dma_aliases(&dev->pci, devfns, (int)ARRAY_SIZE(devfns)),
+		    (int)ARRAY_SIZE(devfns));
 	for (int i = 0; i < na && n < max; i++)
 		rids[n++] = IOMMU_PCI_RID(dev->pci.bus, devfns[i]);
 

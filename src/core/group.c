@@ -132,14 +132,16 @@ static void pci_keys(struct iommu_dev *dev, struct dev_iommu *di)
 	}
 
 	/* DMA aliases of the topmost device (quirks). */
-	na = pciq_dma_aliases(t, aliases, (int)ARRAY_SIZE(aliases));
+	/* The count may exceed what was stored (Intel VCA: 160 devfns). */
+	na = iu_min(pciq_dma_aliases(t, aliases, (int)ARRAY_SIZE(aliases)), (int)ARRAY_SIZE(aliases));
 	for (int i = 0; i < na; i++)
 		add_key(di, KEY_RID(t->segment, IOMMU_PCI_RID(t->bus, aliases[i])));
 	if (na > 0 && top == dev)
 		snprintf(di->reason, sizeof(di->reason), "%s has DMA alias quirks", b);
 	/* Our own aliases, so that a device at such a devfn joins us. */
 	if (top != dev) {
-		na = pciq_dma_aliases(p, aliases, (int)ARRAY_SIZE(aliases));
+		na = iu_min(pciq_dma_aliases(p, aliases, (int)ARRAY_SIZE(aliases)),
+			    (int)ARRAY_SIZE(aliases));
 		for (int i = 0; i < na; i++)
 			add_key(di, KEY_RID(p->segment, IOMMU_PCI_RID(p->bus, aliases[i])));
 	}

@@ -431,6 +431,30 @@ static void test_model_fail_nth(void **state)
 	free(want);
 }
 
+/*
+ * A function with more DMA-alias quirks than the core's buffers hold (an
+ * Intel VCA NTB aliases functions 0-4 of every slot: 160 devfns; found by
+ * the lspci_hex fuzz target): the core's alias walk and grouping keys must
+ * stay inside their arrays (ASan checks), and the function still gets a
+ * group with its own RID first.
+ */
+static void test_model_many_aliases(void **state)
+{
+	static const char txt[] =
+		"00:00.0 Host bridge [0600]: Intel Host [8086:3e33]\n"
+		"\n"
+		"00:01.0 Other [0b40]: Intel VCA NTB [8086:2954]\n"
+		"\tCapabilities: [40] Express (v2) Root Complex Integrated Endpoint, MSI 00\n";
+	struct iommu_topo *t = load_text("vca.txt", txt);
+	const struct iommu_topo_master *m = find(t, "0000:00:01.0");
+
+	(void)state;
+	assert_int_not_equal(m->group, -1);
+	assert_true(m->nrefs == 1 && m->refs[0].nspecs >= 1);
+	assert_int_equal(m->refs[0].cells[0], 0x0008);
+	iommu_topo_free(t);
+}
+
 /* A hostile DTB with 1100 IOMMUs: no machine that large is instantiated. */
 static void test_model_too_large(void **state)
 {
@@ -471,6 +495,7 @@ int main(void)
 		cmocka_unit_test(test_model_policies),
 		cmocka_unit_test(test_model_kernel_compare),
 		cmocka_unit_test(test_model_kernel_none),
+		cmocka_unit_test(test_model_many_aliases),
 		cmocka_unit_test(test_model_too_large),
 		cmocka_unit_test(test_model_fail_nth),
 	};
