@@ -43,7 +43,7 @@ struct iommu_domain;
 /* ------------------------------------------------------------------ */
 /* Firmware bindings                                                  */
 
-#define IOMMU_FW_MAX_IDS	8	/* IDs per device binding */
+#define IOMMU_FW_MAX_IDS	32	/* IDs per device binding */
 
 /**
  * iommu_fw_bind() - firmware says: the device with firmware node @master is

@@ -59,7 +59,7 @@ struct iommu_device {
 	struct iommu_group *instance_group;	/* IOMMU_GROUP_PER_INSTANCE */
 };
 
-#define GROUP_MAX_KEYS	16
+#define GROUP_MAX_KEYS	48
 
 struct dev_iommu {
 	struct iommu_dev *dev;		/* back pointer (no reference) */
