@@ -21,37 +21,18 @@ static void usage(FILE *f)
 int cmd_check(int argc, char **argv)
 {
 	struct iommu_topo *t;
-	char **files = calloc((size_t)argc, sizeof(*files));
+	static const char *const flags[] = { "-q", NULL };
+	char **files;
+	unsigned int set;
+	int ret;
 	size_t cnt[3] = { 0, 0, 0 };
 	int nfiles = 0, bad;
-	bool quiet = false, dashdash = false;
+	bool quiet;
 
-	if (!files)
-		return 1;
-	for (int i = 1; i < argc; i++) {
-		if (dashdash || argv[i][0] != '-' || !argv[i][1]) {
-			files[nfiles++] = argv[i];
-		} else if (!strcmp(argv[i], "-q")) {
-			quiet = true;
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage(stdout);
-			free(files);
-			return 0;
-		} else if (!strcmp(argv[i], "--")) {
-			dashdash = true;
-		} else {
-			fprintf(stderr, "iommu check: unknown option '%s'\n", argv[i]);
-			usage(stderr);
-			free(files);
-			return 2;
-		}
-	}
-	if (!nfiles) {
-		fprintf(stderr, "iommu check: no input files\n");
-		usage(stderr);
-		free(files);
-		return 2;
-	}
+	ret = topo_parse_args(argc, argv, "check", flags, &set, usage, &files, &nfiles);
+	if (ret >= 0)
+		return ret;
+	quiet = set & 1u;
 	bad = topo_load(&t, "check", files, nfiles);
 	free(files);
 	if (bad < 0)

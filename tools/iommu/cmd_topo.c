@@ -490,42 +490,75 @@ nomem:
 	return -1;
 }
 
-int cmd_topo(int argc, char **argv)
+int topo_parse_args(int argc, char **argv, const char *cmd, const char *const *flags,
+		    unsigned int *set, void (*print_usage)(FILE *f), char ***files, int *nfiles)
 {
-	enum { TEXT, JSON, DOT } fmt = TEXT;
-	struct iommu_topo *t;
-	char **files = calloc((size_t)argc, sizeof(*files));
-	int nfiles = 0, ret;
 	bool dashdash = false;
 
-	if (!files)
+	*set = 0;
+	*nfiles = 0;
+	*files = calloc((size_t)argc, sizeof(**files));
+	if (!*files) {
+		fprintf(stderr, "iommu %s: out of memory\n", cmd);
 		return 1;
+	}
 	for (int i = 1; i < argc; i++) {
+		int f = -1;
+
 		if (dashdash || argv[i][0] != '-' || !argv[i][1]) {
-			files[nfiles++] = argv[i];
-		} else if (!strcmp(argv[i], "--json")) {
-			fmt = JSON;
-		} else if (!strcmp(argv[i], "--dot")) {
-			fmt = DOT;
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage(stdout);
-			free(files);
-			return 0;
-		} else if (!strcmp(argv[i], "--")) {
-			dashdash = true;
-		} else {
-			fprintf(stderr, "iommu topo: unknown option '%s'\n", argv[i]);
-			usage(stderr);
-			free(files);
-			return 2;
+			(*files)[(*nfiles)++] = argv[i];
+			continue;
 		}
+		if (!strcmp(argv[i], "--")) {
+			dashdash = true;
+			continue;
+		}
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			print_usage(stdout);
+			goto out_zero;
+		}
+		for (int k = 0; flags[k]; k++)
+			if (!strcmp(argv[i], flags[k]))
+				f = k;
+		if (f < 0) {
+			fprintf(stderr, "iommu %s: unknown option '%s'\n", cmd, argv[i]);
+			print_usage(stderr);
+			goto out_two;
+		}
+		*set |= 1u << f;
 	}
-	if (!nfiles) {
-		fprintf(stderr, "iommu topo: no input files\n");
-		usage(stderr);
-		free(files);
-		return 2;
+	if (!*nfiles) {
+		fprintf(stderr, "iommu %s: no input files\n", cmd);
+		print_usage(stderr);
+		goto out_two;
 	}
+	return -1;
+out_zero:
+	free(*files);
+	*files = NULL;
+	return 0;
+out_two:
+	free(*files);
+	*files = NULL;
+	return 2;
+}
+
+int cmd_topo(int argc, char **argv)
+{
+	static const char *const flags[] = { "--json", "--dot", NULL };
+	enum { TEXT, JSON, DOT } fmt = TEXT;
+	struct iommu_topo *t;
+	char **files;
+	unsigned int set;
+	int nfiles, ret;
+
+	ret = topo_parse_args(argc, argv, "topo", flags, &set, usage, &files, &nfiles);
+	if (ret >= 0)
+		return ret;
+	if (set & 1u)
+		fmt = JSON;
+	if (set & 2u)
+		fmt = DOT;
 	ret = topo_load(&t, "topo", files, nfiles);
 	free(files);
 	if (ret < 0)
