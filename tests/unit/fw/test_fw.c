@@ -9,32 +9,9 @@
 #include <string.h>
 #include <cmocka.h>
 #include "iommu/topo.h"
+#include "fw_test.h"
 #include "fw/pci_quirks.h"
 #include "util/util.h"
-
-static const char *data_path(const char *rel)
-{
-	static char buf[4096];
-	const char *d = getenv("IOMMU_TEST_DATA");
-
-	snprintf(buf, sizeof(buf), "%s/%s", d ? d : "tests/data", rel);
-	return buf;
-}
-
-static bool has_code(const struct iommu_topo *t, const char *code)
-{
-	for (size_t i = 0; i < iommu_topo_diag_count(t); i++)
-		if (!strcmp(iommu_topo_diag(t, i)->code, code))
-			return true;
-	return false;
-}
-
-static void dump_diags(const struct iommu_topo *t)
-{
-	for (size_t i = 0; i < iommu_topo_diag_count(t); i++)
-		printf("  diag %s %s %s\n", iommu_topo_diag(t, i)->code, iommu_topo_diag(t, i)->where,
-		       iommu_topo_diag(t, i)->message);
-}
 
 /* ---- ACPI table builder ---- */
 struct tbl {

@@ -17,24 +17,8 @@
 #include "iommu/iommu.h"
 #include "iommu/mock.h"
 #include "iommu/topo.h"
+#include "fw_test.h"
 #include "util/util.h"
-
-static const char *data_path(const char *rel)
-{
-	static char buf[4096];
-	const char *d = getenv("IOMMU_TEST_DATA");
-
-	snprintf(buf, sizeof(buf), "%s/%s", d ? d : "tests/data", rel);
-	return buf;
-}
-
-static bool has_code(const struct iommu_topo *t, const char *code)
-{
-	for (size_t i = 0; i < iommu_topo_diag_count(t); i++)
-		if (!strcmp(iommu_topo_diag(t, i)->code, code))
-			return true;
-	return false;
-}
 
 static const struct iommu_topo_master *find(const struct iommu_topo *t, const char *id)
 {
