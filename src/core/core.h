@@ -73,6 +73,7 @@ struct dev_iommu {
 	uint64_t keys[GROUP_MAX_KEYS];	/* grouping anchors published */
 	unsigned int nkeys;
 	char reason[128];		/* why it is in its group */
+	bool reason_alone;		/* @reason says why it needs no company */
 	unsigned int dma_users;		/* bound kernel-DMA drivers (0/1) */
 	uint64_t faults;		/* atomic */
 };

@@ -154,10 +154,12 @@ static void pci_keys(struct iommu_dev *dev, struct dev_iommu *di)
 				 "multifunction device %04x:%02x:%02x without ACS",
 				 t->segment, t->bus, IOMMU_PCI_SLOT(t->devfn));
 	}
-	if (!di->reason[0])
+	if (!di->reason[0]) {
 		snprintf(di->reason, sizeof(di->reason), "%s",
 			 on_root_bus(dev) ? "root-bus function, isolated"
 					  : "isolated by ACS up to the root port");
+		di->reason_alone = true;
+	}
 }
 
 static void compute_keys(struct iommu_dev *dev, struct dev_iommu *di, unsigned int policy)
@@ -166,6 +168,7 @@ static void compute_keys(struct iommu_dev *dev, struct dev_iommu *di, unsigned i
 
 	di->nkeys = 0;
 	di->reason[0] = 0;
+	di->reason_alone = false;
 	if (pol == IOMMU_GROUP_PCI && dev->is_pci)
 		pci_keys(dev, di);
 	if (policy & IOMMU_GROUP_SHARE_IDS) {
@@ -232,7 +235,7 @@ static void group_update_reason(struct iommu_group *g)
 
 	g->reason[0] = 0;
 	iu_list_for_each(di, &g->devices, group_node) {
-		if (g->ndevs > 1 && (strstr(di->reason, "isolated") && !strstr(di->reason, "not isolated")))
+		if (g->ndevs > 1 && di->reason_alone)
 			continue;	/* says why it is alone, not why it shares */
 		if (strstr(g->reason, di->reason))
 			continue;
